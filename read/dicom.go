@@ -101,6 +101,12 @@ func parseAttributes(data []byte) ([]dicom.ParseOption, dicom.Dataset, error) {
 // parseError turns the parser's errors into this package's sentinels.
 func parseError(err error) error {
 	switch {
+	case strings.Contains(err.Error(), "(7fe0,0010)") && (errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, dicomio.ErrorInsufficientBytesLeft)):
+		return fmt.Errorf("%w: pixel data (7fe0,0010) runs past the end of the file", ErrTruncated)
+	case strings.Contains(err.Error(), "missing transfer syntax"):
+		return fmt.Errorf("%w: no transfer syntax in the meta group and none could be inferred",
+			ErrCorrupt)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, dicomio.ErrorInsufficientBytesLeft):
 		return fmt.Errorf("%w: file ends inside an element (%v)", ErrTruncated, err)

@@ -2,8 +2,13 @@
 // returns its decoded pixel buffer. All codec work (JPEG, JPEG-LS, JPEG 2000, RLE) is GDCM's.
 #include "gdcm_shim.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <sstream>
 #include <string>
 
@@ -20,6 +25,34 @@ void set_err(char *err, size_t err_len, const std::string &msg) {
 	err[err_len - 1] = 0;
 }
 
+// quiet_stderr sends file descriptor 2 to /dev/null while it lives. GDCM's JPEG codecs print
+// libjpeg's warnings there (for instance when the 8-bit codec hands a 12-bit stream to the
+// 12-bit one), which would break the one-line error contract of the command line. Decodes
+// are serialised so that the descriptor is restored exactly once.
+std::mutex stderr_mu;
+
+class quiet_stderr {
+ public:
+	quiet_stderr() : lock_(stderr_mu) {
+		std::fflush(stderr);
+		saved_ = dup(2);
+		int null_fd = open("/dev/null", O_WRONLY);
+		if (saved_ >= 0 && null_fd >= 0) dup2(null_fd, 2);
+		if (null_fd >= 0) close(null_fd);
+	}
+	~quiet_stderr() {
+		std::fflush(stderr);
+		if (saved_ >= 0) {
+			dup2(saved_, 2);
+			close(saved_);
+		}
+	}
+
+ private:
+	std::lock_guard<std::mutex> lock_;
+	int saved_;
+};
+
 }  // namespace
 
 extern "C" int rascore_gdcm_decode(const char *data, size_t len, unsigned char **out,
@@ -27,6 +60,7 @@ extern "C" int rascore_gdcm_decode(const char *data, size_t len, unsigned char *
                                    size_t err_len) {
 	*out = nullptr;
 	*out_len = 0;
+	quiet_stderr quiet;
 	try {
 		gdcm::Trace::SetWarning(false);
 		gdcm::Trace::SetError(false);

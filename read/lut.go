@@ -24,9 +24,12 @@ func render(st *storedImage, h header, o options) (*Radiograph, error) {
 	}
 	describe(rg, h.ds, o)
 
-	photometric := strings.ToUpper(st.photometric)
-	if photometric == "" {
-		photometric = strings.ToUpper(rg.Photometric)
+	// Grey images keep the file's MONOCHROME1/2: codecs such as JPEG 2000 know nothing of it,
+	// and GDCM reports MONOCHROME2 for them. Colour images take the decoder's word, since it
+	// may have converted YBR to RGB.
+	photometric := strings.ToUpper(rg.Photometric)
+	if st.samples == 3 && st.photometric != "" {
+		photometric = strings.ToUpper(st.photometric)
 	}
 	var values []float64
 	switch {

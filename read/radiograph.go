@@ -1,6 +1,12 @@
 package read
 
-import "fmt"
+import (
+	"fmt"
+	"image"
+	"math"
+
+	"golang.org/x/image/draw"
+)
 
 // SpacingSource says where a radiograph's pixel spacing came from.
 type SpacingSource string
@@ -69,4 +75,22 @@ func New(width, height int) *Radiograph {
 func (r *Radiograph) String() string {
 	return fmt.Sprintf("%dx%d %s spacing %.4gx%.4g mm (%s)", r.Width, r.Height, r.Format,
 		r.SpacingMM[0], r.SpacingMM[1], r.SpacingSource)
+}
+
+// Gray8 renders the radiograph as an 8-bit image (bone bright), scaled down with Catmull-Rom
+// so that neither side exceeds maxSide pixels; maxSide ≤ 0 keeps the full size.
+func (r *Radiograph) Gray8(maxSide int) *image.Gray {
+	full := image.NewGray(image.Rect(0, 0, r.Width, r.Height))
+	for i, v := range r.Pix {
+		full.Pix[i] = uint8(math.Round(float64(clamp01(float64(v))) * 255))
+	}
+	long := max(r.Width, r.Height)
+	if maxSide <= 0 || long <= maxSide {
+		return full
+	}
+	w := max(1, r.Width*maxSide/long)
+	h := max(1, r.Height*maxSide/long)
+	small := image.NewGray(image.Rect(0, 0, w, h))
+	draw.CatmullRom.Scale(small, small.Bounds(), full, full.Bounds(), draw.Src, nil)
+	return small
 }

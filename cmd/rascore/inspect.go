@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"rascore/read"
+)
+
+// readFlags are the reader settings every command that reads images shares.
+type readFlags struct {
+	maxMegapixels float64
+	assumeSpacing float64
+}
+
+func (f *readFlags) register(cmd *cobra.Command) {
+	cmd.Flags().Float64Var(&f.maxMegapixels, "max-megapixels", read.DefaultMaxPixels/1e6,
+		"refuse images larger than this many megapixels (rows × columns × frames)")
+	cmd.Flags().Float64Var(&f.assumeSpacing, "assume-spacing-mm", 0,
+		"pixel spacing to assume, marked estimated, when a file states none (0: leave unknown)")
+}
+
+func (f *readFlags) options() []read.Option {
+	opts := []read.Option{
+		read.WithMaxPixels(int64(f.maxMegapixels * 1e6)),
+		read.WithAssumedSpacing(f.assumeSpacing),
+	}
+	if salt := os.Getenv("RASCORE_PATIENT_SALT"); salt != "" {
+		opts = append(opts, read.WithSalt(salt))
+	}
+	return opts
+}
+
+// inspection is the JSON form of one file's metadata. It carries no patient ID, only the key.
+type inspection struct {
+	File           string     `json:"file"`
+	SHA256         string     `json:"sha256"`
+	Format         string     `json:"format"`
+	Width          int        `json:"width"`
+	Height         int        `json:"height"`
+	SpacingMM      [2]float64 `json:"spacing_mm"`
+	SpacingSource  string     `json:"spacing_source"`
+	Modality       string     `json:"modality,omitempty"`
+	BodyPart       string     `json:"body_part,omitempty"`
+	ViewPosition   string     `json:"view_position,omitempty"`
+	Laterality     string     `json:"laterality,omitempty"`
+	StudyDate      string     `json:"study_date,omitempty"`
+	PatientKey     string     `json:"patient_key,omitempty"`
+	TransferSyntax string     `json:"transfer_syntax,omitempty"`
+	Photometric    string     `json:"photometric,omitempty"`
+	BitsStored     int        `json:"bits_stored,omitempty"`
+	Frames         int        `json:"frames,omitempty"`
+	Notes          []string   `json:"notes,omitempty"`
+	Preview        string     `json:"preview,omitempty"`
+}
+
+func newInspectCmd() *cobra.Command {
+	var (
+		rf       readFlags
+		asJSON   bool
+		pngOut   string
+		maxWidth int
+	)
+	cmd := &cobra.Command{
+		Use:   "inspect FILE...",
+		Short: "Read radiographs and print what rascore sees in them",
+		Long: `Inspect reads each file (DICOM, PNG, JPEG or TIFF) the way every other command does and
+prints one line per file: size, format, pixel spacing and where it came from, modality,
+body part, view, laterality, study date, a salted hash of the patient ID (never the ID),
+transfer syntax, photometric interpretation and notes on what was done to the pixels.
+
+A file that cannot be read gives one line on stderr naming it and the reason; the other
+files are still read, and the exit code is 1.
+
+Set RASCORE_PATIENT_SALT to a secret of your site so that patient keys cannot be matched
+against a list of IDs.`,
+		Example: `  rascore inspect film.dcm
+  rascore inspect --json studies/*.dcm
+  rascore inspect --png preview.png film.dcm
+  rascore inspect --png previews/ a.dcm b.dcm   # several files: OUT is a folder`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			failed := 0
+			for _, path := range args {
+				if err := inspectOne(cmd.OutOrStdout(), path, rf, asJSON, pngOut, maxWidth,
+					len(args) > 1); err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\n", path, err)
+					failed++
+				}
+			}
+			if failed > 0 {
+				return errQuiet{fmt.Errorf("%d of %d files could not be read", failed,
+					len(args))}
+			}
+			return nil
+		},
+	}
+	rf.register(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per line")
+	cmd.Flags().StringVar(&pngOut, "png", "",
+		"write an 8-bit preview PNG here (a folder when several files are given)")
+	cmd.Flags().IntVar(&maxWidth, "png-max-side", 2048,
+		"longest side of the preview in pixels (0: full size)")
+	return cmd
+}
+
+// errQuiet is an error already reported to the user; main only sets the exit code.
+type errQuiet struct{ error }
+
+func inspectOne(out io.Writer, path string, rf readFlags, asJSON bool, pngOut string,
+	maxSide int, many bool) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if inner := errors.Unwrap(err); inner != nil {
+			return inner
+		}
+		return err
+	}
+	sum := sha256.Sum256(data)
+	rg, err := read.Decode(bytes.NewReader(data), rf.options()...)
+	if err != nil {
+		return err
+	}
+	in := inspection{
+		File: path, SHA256: hex.EncodeToString(sum[:]), Format: rg.Format,
+		Width: rg.Width, Height: rg.Height, SpacingMM: rg.SpacingMM,
+		SpacingSource: string(rg.SpacingSource), Modality: rg.Modality, BodyPart: rg.BodyPart,
+		ViewPosition: rg.ViewPosition, Laterality: rg.Laterality, StudyDate: rg.StudyDate,
+		PatientKey: rg.PatientKey, TransferSyntax: rg.TransferSyntax,
+		Photometric: rg.Photometric, BitsStored: rg.BitsStored, Frames: rg.Frames,
+		Notes: rg.Notes,
+	}
+	if pngOut != "" {
+		dst := pngOut
+		if many {
+			// Named by content hash: input names may carry patient names.
+			dst = filepath.Join(pngOut, in.SHA256[:16]+".png")
+		}
+		if err := writePreview(dst, rg, maxSide); err != nil {
+			return err
+		}
+		in.Preview = dst
+	}
+	if asJSON {
+		b, _ := json.Marshal(in)
+		_, err = fmt.Fprintln(out, string(b))
+		return err
+	}
+	_, err = fmt.Fprintln(out, inspectLine(in))
+	return err
+}
+
+func inspectLine(in inspection) string {
+	parts := []string{in.File, fmt.Sprintf("%dx%d", in.Width, in.Height), in.Format}
+	if in.SpacingSource == string(read.SpacingUnknown) {
+		parts = append(parts, "spacing unknown")
+	} else {
+		parts = append(parts, fmt.Sprintf("spacing %.4g×%.4g mm (%s)", in.SpacingMM[0],
+			in.SpacingMM[1], in.SpacingSource))
+	}
+	add := func(label, v string) {
+		if v != "" {
+			parts = append(parts, label+"="+v)
+		}
+	}
+	add("modality", in.Modality)
+	add("body", in.BodyPart)
+	add("view", in.ViewPosition)
+	add("laterality", in.Laterality)
+	add("date", in.StudyDate)
+	add("patient", in.PatientKey)
+	add("syntax", in.TransferSyntax)
+	add("photometric", in.Photometric)
+	if in.BitsStored > 0 {
+		add("bits", fmt.Sprint(in.BitsStored))
+	}
+	if in.Frames > 1 {
+		add("frames", fmt.Sprint(in.Frames))
+	}
+	line := strings.Join(parts, "  ")
+	if len(in.Notes) > 0 {
+		line += "  [" + strings.Join(in.Notes, "; ") + "]"
+	}
+	return line
+}
+
+func writePreview(path string, rg *read.Radiograph, maxSide int) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, rg.Gray8(maxSide)); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

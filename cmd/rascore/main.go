@@ -1,0 +1,102 @@
+// Command rascore scores hand radiographs by the Sharp/van der Heijde method.
+//
+// Scores are research output, not for clinical use.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"rascore/ort"
+	"rascore/read"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	if err := newRootCmd().Execute(); err != nil {
+		var quiet errQuiet
+		if !errors.As(err, &quiet) {
+			fmt.Fprintln(os.Stderr, "rascore:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	var logLevel string
+	root := &cobra.Command{
+		Use:   "rascore",
+		Short: "Score hand radiographs by the Sharp/van der Heijde method (research use only)",
+		Long: `rascore reads hand radiographs (DICOM, PNG, JPEG, TIFF), finds the Sharp/van der Heijde
+joint sites and scores joint space narrowing and erosions.
+
+Scores are research output, not for clinical use.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return fmt.Errorf("--log-level: %w", err)
+			}
+			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr,
+				&slog.HandlerOptions{Level: level})))
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVar(&logLevel, "log-level", "warn",
+		"log level: debug, info, warn or error")
+	root.AddCommand(newVersionCmd(), newInspectCmd())
+	addMoreCommands(root)
+	return root
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version, commit and the libraries found",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "rascore %s (commit %s)\n", version, commit())
+			fmt.Fprintf(out, "GDCM %s\n", read.GDCMVersion())
+			if v, err := ort.Init(); err != nil {
+				fmt.Fprintf(out, "ONNX Runtime: none: %v\n", err)
+			} else {
+				path, _ := ort.LibraryPath()
+				fmt.Fprintf(out, "ONNX Runtime %s (%s)\n", v, path)
+			}
+			return nil
+		},
+	}
+}
+
+// commit reads the VCS revision the Go toolchain stamped into the binary.
+func commit() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "unknown", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+modified"
+	}
+	return rev
+}
