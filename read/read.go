@@ -21,6 +21,7 @@ package read
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -131,16 +132,29 @@ func sniff(b []byte) string {
 	return ""
 }
 
-// looksLikeBareDataSet recognises a DICOM data set written without preamble or meta group:
-// it starts with a tag of group 0x0002 or 0x0008 in little or big endian, with a small element.
+// looksLikeBareDataSet recognises a DICOM data set written without preamble or meta group: it
+// starts with an even (public) group tag followed by either an explicit VR (two capital
+// letters) or an implicit length that fits in the file.
 func looksLikeBareDataSet(b []byte) bool {
 	if len(b) < 8 {
 		return false
 	}
-	le := uint16(b[0]) | uint16(b[1])<<8
-	be := uint16(b[0])<<8 | uint16(b[1])
-	return le == 0x0008 || le == 0x0002 || be == 0x0008
+	for _, bo := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+		group := bo.Uint16(b[0:2])
+		if group%2 != 0 || group < 0x0002 || group > 0x7FE0 {
+			continue
+		}
+		if isUpper(b[4]) && isUpper(b[5]) {
+			return true
+		}
+		if bo == binary.LittleEndian && int64(bo.Uint32(b[4:8])) <= int64(len(b)-8) {
+			return true
+		}
+	}
+	return false
 }
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // PatientKey hashes a patient ID with a salt into a short stable key that can sit in logs and
 // file names. An empty ID gives an empty key.

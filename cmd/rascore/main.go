@@ -16,8 +16,11 @@ import (
 	"rascore/read"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version and commitID are set at build time with -ldflags "-X main.version=…".
+var (
+	version  = "dev"
+	commitID = ""
+)
 
 func main() {
 	if err := newRootCmd().Execute(); err != nil {
@@ -77,26 +80,20 @@ func newVersionCmd() *cobra.Command {
 	}
 }
 
-// commit reads the VCS revision the Go toolchain stamped into the binary.
+// commit is the build's VCS revision: the one the build script stamped, else the one the Go
+// toolchain recorded.
 func commit() string {
+	if commitID != "" {
+		return commitID
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
 	}
-	rev, dirty := "unknown", false
 	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return s.Value[:12]
 		}
 	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "+modified"
-	}
-	return rev
+	return "unknown"
 }
