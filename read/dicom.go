@@ -53,6 +53,9 @@ func decodeDICOM(data []byte, o options) (rg *Radiograph, err error) {
 
 // decodeStored gives the first frame's stored samples and the attributes that interpret them.
 func decodeStored(data []byte, o options) (*storedImage, header, error) {
+	if err := checkLengths(data, o.maxBytes); err != nil {
+		return nil, header{}, err
+	}
 	parseOpts, ds, err := parseAttributes(data)
 	if err != nil {
 		return nil, header{}, err
