@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // DefaultMaxPixels is the largest rows × columns × frames a file may declare (100 megapixels).
@@ -104,7 +105,7 @@ func decodeBytes(data []byte, o options) (*Radiograph, error) {
 		return nil, ErrUnknownFormat
 	}
 	if err != nil {
-		return nil, err
+		return nil, oneLine{err}
 	}
 	if rg.SpacingSource == SpacingUnknown && o.assumedSpacing > 0 {
 		rg.SpacingMM = [2]float64{o.assumedSpacing, o.assumedSpacing}
@@ -165,3 +166,10 @@ func PatientKey(id, salt string) string {
 	sum := sha256.Sum256([]byte(salt + "\x00" + id))
 	return hex.EncodeToString(sum[:8])
 }
+
+// oneLine keeps an error's chain for errors.Is but prints it on one line: some parser errors
+// join several messages with newlines.
+type oneLine struct{ err error }
+
+func (e oneLine) Error() string { return strings.ReplaceAll(e.err.Error(), "\n", "; ") }
+func (e oneLine) Unwrap() error { return e.err }
