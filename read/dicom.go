@@ -162,8 +162,8 @@ func decodeNative(data []byte, parseOpts []dicom.ParseOption, h header) (*stored
 		return nil, fmt.Errorf("%w: pixel data could not be read", ErrCorrupt)
 	}
 	if info.IsEncapsulated || info.Frames[0].Encapsulated {
-		// A native transfer syntax with encapsulated pixel data: let GDCM try.
-		return gdcmDecode(data)
+		return nil, fmt.Errorf("%w: encapsulated pixel data under the uncompressed transfer "+
+			"syntax %q", ErrCorrupt, h.transferSyntax)
 	}
 	nf := info.Frames[0].NativeData
 	if nf == nil {
