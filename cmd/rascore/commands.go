@@ -3,4 +3,6 @@ package main
 import "github.com/spf13/cobra"
 
 // addMoreCommands registers the pipeline commands that live in their own files.
-func addMoreCommands(root *cobra.Command) {}
+func addMoreCommands(root *cobra.Command) {
+	root.AddCommand(newPhantomCmd())
+}
