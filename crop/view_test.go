@@ -1,0 +1,77 @@
+package crop
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"rascore/read"
+)
+
+func TestTransformRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		tr := Transform{CentreX: r.Float64() * 1000, CentreY: r.Float64() * 1000,
+			Scale: 0.1 + r.Float64()*3, AngleDeg: r.Float64()*720 - 360, Mirror: r.IntN(2) == 0,
+			Size: 64 + r.IntN(300)}
+		x, y := r.Float64()*1000, r.Float64()*1000
+		u, v := tr.Forward(x, y)
+		x2, y2 := tr.Inverse(u, v)
+		if math.Hypot(x-x2, y-y2) > 1e-9 {
+			t.Fatalf("%+v: (%g,%g) → (%g,%g) → (%g,%g)", tr, x, y, u, v, x2, y2)
+		}
+		// A direction maps like the points it joins.
+		deg := r.Float64()*360 - 180
+		s, c := math.Sincos(deg * math.Pi / 180)
+		u2, v2 := tr.Forward(x+c, y+s)
+		got := math.Atan2(v2-v, u2-u) * 180 / math.Pi
+		if d := math.Abs(math.Mod(got-tr.ForwardAngle(deg)+540, 360) - 180); d > 1e-6 {
+			t.Fatalf("angle %g → %g, ForwardAngle says %g", deg, got, tr.ForwardAngle(deg))
+		}
+	}
+}
+
+// TestSampleFindsABrightSpot puts one bright pixel on a film and checks that every view shows
+// it where Forward says, whatever the rotation, mirroring and scale.
+func TestSampleFindsABrightSpot(t *testing.T) {
+	rg := read.New(400, 300)
+	const sx, sy = 250, 120
+	for y := sy - 3; y <= sy+3; y++ {
+		for x := sx - 3; x <= sx+3; x++ {
+			rg.Set(x, y, 1)
+		}
+	}
+	for _, tr := range []Transform{
+		Fit(400, 300, 128),
+		{CentreX: 200, CentreY: 150, Scale: 0.5, AngleDeg: 90, Size: 200},
+		{CentreX: 240, CentreY: 130, Scale: 2, AngleDeg: -33, Mirror: true, Size: 96},
+	} {
+		view := Sample(rg, tr)
+		var su, sv, n float64
+		for i, p := range view {
+			if p > 0.3 {
+				su, sv, n = su+float64(i%tr.Size), sv+float64(i/tr.Size), n+1
+			}
+		}
+		u, v := tr.Forward(sx, sy)
+		if n == 0 || math.Hypot(su/n-u, sv/n-v) > 1 {
+			t.Errorf("%+v: spot centroid (%.1f,%.1f) of %g px, Forward says (%.1f,%.1f)", tr,
+				su/n, sv/n, n, u, v)
+		}
+	}
+}
+
+func TestNormalise(t *testing.T) {
+	view := []float32{float32(math.NaN()), 0.2, 0.4, 0.6}
+	for range 200 {
+		view = append(view, 0.2, 0.6)
+	}
+	Normalise(view)
+	if view[0] != 0 || view[1] != 0 || view[3] != 1 || math.Abs(float64(view[2])-0.5) > 1.0/255 {
+		t.Errorf("normalised %v", view[:4])
+	}
+	b := Bytes(view[:4])
+	if b[0] != 0 || b[3] != 255 || b[2] < 127 || b[2] > 128 {
+		t.Errorf("bytes %v", b)
+	}
+}
