@@ -73,8 +73,9 @@
 // # Film
 //
 // Hands vary in size, bone density, finger spread, flexion (foreshortening by the cosine),
-// rotation (±RotateDeg), and side; two-hand films put the right hand on the image left, thumbs
-// towards the middle. Films may be mirrored (the truth then follows the anatomy). Rings, lead
+// rotation (±RotateDeg), and side; two-hand films put the left hand on the image left, thumbs
+// towards the middle (films are read as if looking at the back of the hand, so a left hand's
+// thumb is on the image right). Films may be mirrored (the truth then follows the anatomy). Rings, lead
 // markers, collimator edges, scatter, blur, quantum noise and the heel effect are options;
 // NoiseFree turns off noise, blur, scatter and heel for measurement tests.
 package phantom

@@ -14,8 +14,9 @@ var ErrOptions = errors.New("phantom: invalid options")
 // Options set everything a film varies by. The zero value is not useful; start from
 // DefaultOptions and change fields.
 type Options struct {
-	// Hands is 1 (one hand per film, left or right) or 2 (a right hand on the image left and a
-	// left hand on the image right, thumbs towards the middle, as PA films are taken).
+	// Hands is 1 (one hand per film, left or right) or 2 (a left hand on the image left and a
+	// right hand on the image right, thumbs towards the middle, as PA films are read: as if
+	// looking at the backs of the hands).
 	Hands int
 	// LeftShare is the share of one-hand films that show a left hand.
 	LeftShare float64

@@ -329,9 +329,10 @@ func TestSplitErosion(t *testing.T) {
 	}
 }
 
-// TestLateralityFollowsThumb checks on unrotated films, mirrored or not, that a right hand's
-// thumb (MCP 1) lies to the image right of its little finger (MCP 5) and a left hand's to the
-// left, and that two-hand films hold a right hand on the image left.
+// TestLateralityFollowsThumb checks on unrotated films, mirrored or not, that a left hand's
+// thumb (MCP 1) lies to the image right of its little finger (MCP 5), as on the atlas's left
+// hands, and a right hand's to the left, and that two-hand films hold the left hand on the
+// image left.
 func TestLateralityFollowsThumb(t *testing.T) {
 	o := cleanOptions()
 	o.SpacingMM = 0.4
@@ -343,7 +344,7 @@ func TestLateralityFollowsThumb(t *testing.T) {
 		_, tr := render(t, o, seed)
 		h := tr.Hands[0]
 		thumbRight := h.Joints[svdh.MCP1].CenterPx[0] > h.Joints[svdh.MCP5].CenterPx[0]
-		if thumbRight != (h.Laterality == svdh.Right) || tr.Laterality != string(h.Laterality) {
+		if thumbRight != (h.Laterality == svdh.Left) || tr.Laterality != string(h.Laterality) {
 			t.Errorf("seed %d: laterality %s but thumb on the right %v", seed, h.Laterality,
 				thumbRight)
 		}
@@ -368,7 +369,7 @@ func TestLateralityFollowsThumb(t *testing.T) {
 	}
 	for _, h := range tr.Hands {
 		onLeft := h.Joints[svdh.MCP3].CenterPx[0] < float64(tr.Width)/2
-		if onLeft != (h.Laterality == svdh.Right) {
+		if onLeft != (h.Laterality == svdh.Left) {
 			t.Errorf("two-hand film (mirrored %v): %s hand on the left %v", tr.Mirrored,
 				h.Laterality, onLeft)
 		}

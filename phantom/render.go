@@ -79,7 +79,7 @@ func Render(opts Options, seed uint64, index int) (*read.Radiograph, *Truth, err
 	sides := []svdh.Side{svdh.Right}
 	switch {
 	case opts.Hands == 2:
-		sides = []svdh.Side{svdh.Right, svdh.Left}
+		sides = []svdh.Side{svdh.Left, svdh.Right}
 	case fd.left:
 		sides = []svdh.Side{svdh.Left}
 	}
@@ -197,8 +197,8 @@ func newTexture(r *rand.Rand) *texture {
 	return &texture{n: n, v: v}
 }
 
-// drawMarkers burns lead letters into a top corner: the hand's side for one hand, R over the
-// right hand and L over the left for two.
+// drawMarkers burns lead letters into a top corner: the hand's side for one hand, L over the
+// left hand and R over the right for two.
 func drawMarkers(bf *buffers, sides []svdh.Side, fd filmDraws) {
 	sizeMM := 12.0
 	marginMM := 8.0
@@ -230,8 +230,8 @@ func drawMarkers(bf *buffers, sides []svdh.Side, fd filmDraws) {
 		}
 	}
 	if len(sides) == 2 {
-		place("R", false)
-		place("L", true)
+		place("L", false)
+		place("R", true)
 		return
 	}
 	place(string(sides[0]), fd.markerRight)
