@@ -8,11 +8,11 @@ import (
 )
 
 // The hand is laid out in a hand frame in mm: x towards the thumb (radial) and y towards the
-// fingertips, origin at the capitate–third-metacarpal joint. Films are shown as PA hand films
-// are read, as if looking at the back of the hand with the fingers up: a left hand has its
-// thumb on the image's right (the frame as it is), a right hand is the frame mirrored. The
-// hand-atlas films in ../shared/data, left hands with lead "L" markers, show the same. Sizes are those of an adult hand (size factor 1), about
-// 19 cm from the radiocarpal joint to the tip of the middle finger.
+// fingertips, origin at the capitate–third-metacarpal joint. Films are shown as PA hand films are
+// read, as if looking at the back of the hand with the fingers up: a left hand has its thumb on the
+// image's right (the frame as it is), a right hand is the frame mirrored. The hand-atlas films in
+// ../shared/data, left hands with lead "L" markers, show the same. Sizes are those of an adult hand
+// (size factor 1), about 19 cm from the radiocarpal joint to the tip of the middle finger.
 
 // boneSpec is a long bone of a finger ray: length, base, shaft and head radii (mm), and the
 // head's curvature radius as a multiple of its head radius (1 round, larger flatter).

@@ -75,7 +75,7 @@
 // Hands vary in size, bone density, finger spread, flexion (foreshortening by the cosine),
 // rotation (±RotateDeg), and side; two-hand films put the left hand on the image left, thumbs
 // towards the middle (films are read as if looking at the back of the hand, so a left hand's
-// thumb is on the image right). Films may be mirrored (the truth then follows the anatomy). Rings, lead
-// markers, collimator edges, scatter, blur, quantum noise and the heel effect are options;
-// NoiseFree turns off noise, blur, scatter and heel for measurement tests.
+// thumb is on the image right). Films may be mirrored (the truth then follows the anatomy).
+// Rings, lead markers, collimator edges, scatter, blur, quantum noise and the heel effect are
+// options; NoiseFree turns off noise, blur, scatter and heel for measurement tests.
 package phantom

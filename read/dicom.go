@@ -121,7 +121,8 @@ func parseError(err error) error {
 }
 
 func readHeader(ds dicom.Dataset) (header, error) {
-	h := header{ds: ds, transferSyntax: strings.TrimRight(attrString(ds, tag.TransferSyntaxUID), "\x00 ")}
+	syntax := strings.TrimRight(attrString(ds, tag.TransferSyntaxUID), "\x00 ")
+	h := header{ds: ds, transferSyntax: syntax}
 	pd, err := ds.FindElementByTag(tag.PixelData)
 	if err != nil || pd == nil {
 		return h, ErrNoPixels

@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// FuzzDecode feeds arbitrary bytes to Decode, seeded with the DICOM samples and small images
-// of every format (small samples only: the large J2K and chest films are covered by the
-// reference tests, and as seeds they slow every exec and minimisation). Decode must return an image or a one-line error, never panic, and never
-// allocate for more pixels than the limit allows.
+// FuzzDecode feeds arbitrary bytes to Decode, seeded with the DICOM samples and small images of
+// every format (small samples only: the large J2K and chest films are covered by the reference
+// tests, and as seeds they slow every exec and minimisation). Decode must return an image or a
+// one-line error, never panic, and never allocate for more pixels than the limit allows.
 func FuzzDecode(f *testing.F) {
 	dir := filepath.Join("..", "..", "shared", "data", "dicom-samples")
 	entries, _ := os.ReadDir(dir)
