@@ -14,6 +14,7 @@ test: vet
 
 sample: setup
 	./bin/rascore inspect --png out/sample-preview.png samples/phantom-hand.dcm
+	./bin/rascore locate --overlay out/sample-sites.png samples/phantom-hand.dcm
 
 # Fuzz the reader for FUZZTIME (default 60s); findings land in read/testdata/fuzz.
 FUZZTIME ?= 60s

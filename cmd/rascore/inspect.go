@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"image/png"
 	"io"
 	"os"
@@ -127,13 +128,12 @@ func inspectOne(out io.Writer, path string, rf readFlags, asJSON bool, pngOut st
 		}
 		return err
 	}
-	sum := sha256.Sum256(data)
 	rg, err := read.Decode(bytes.NewReader(data), rf.options()...)
 	if err != nil {
 		return err
 	}
 	in := inspection{
-		File: path, SHA256: hex.EncodeToString(sum[:]), Format: rg.Format,
+		File: path, SHA256: sha256Hex(data), Format: rg.Format,
 		Width: rg.Width, Height: rg.Height, SpacingMM: rg.SpacingMM,
 		SpacingSource: string(rg.SpacingSource), Modality: rg.Modality, BodyPart: rg.BodyPart,
 		ViewPosition: rg.ViewPosition, Laterality: rg.Laterality, StudyDate: rg.StudyDate,
@@ -147,7 +147,7 @@ func inspectOne(out io.Writer, path string, rf readFlags, asJSON bool, pngOut st
 			// Named by content hash: input names may carry patient names.
 			dst = filepath.Join(pngOut, in.SHA256[:16]+".png")
 		}
-		if err := writePreview(dst, rg, maxSide); err != nil {
+		if err := writePNG(dst, rg.Gray8(maxSide)); err != nil {
 			return err
 		}
 		in.Preview = dst
@@ -195,19 +195,23 @@ func inspectLine(in inspection) string {
 	return line
 }
 
-func writePreview(path string, rg *read.Radiograph, maxSide int) error {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
+// writePNG writes an image, making its folder if needed.
+func writePNG(path string, img image.Image) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
 	}
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := png.Encode(f, rg.Gray8(maxSide)); err != nil {
+	if err := png.Encode(f, img); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
