@@ -32,11 +32,14 @@ type Settings struct {
 	SiteThreshold float64
 	// MaxHands is the most hands reported on one film.
 	MaxHands int
+	// MinJoints is the fewest of a hand's 22 joints that must be placed, after the layout
+	// checks, for it to count as a hand.
+	MinJoints int
 }
 
 // DefaultSettings are the settings the evaluation in the model card used.
 func DefaultSettings() Settings {
-	return Settings{HandThreshold: 0.35, SiteThreshold: 0.25, MaxHands: 2}
+	return Settings{HandThreshold: 0.35, SiteThreshold: 0.25, MaxHands: 2, MinJoints: 15}
 }
 
 // Joint is one placed (or missing) joint.
@@ -121,10 +124,19 @@ func (l *Locator) Locate(rg *read.Radiograph) (*Result, error) {
 	}
 	for _, c := range centres {
 		hand, err := l.placeHand(rg, film, maps, c)
+		if errors.Is(err, ErrNoHand) {
+			continue
+		}
 		if err != nil {
 			return res, err
 		}
+		if placed(hand) < l.Settings.MinJoints {
+			continue // a scatter of a few joint-like spots is not a hand
+		}
 		res.Hands = append(res.Hands, *hand)
+	}
+	if len(res.Hands) == 0 {
+		return res, fmt.Errorf("locate: %w", ErrNoHand)
 	}
 	orderHands(res.Hands)
 	return res, nil
@@ -269,6 +281,16 @@ func orderHands(h []Hand) {
 			h[j], h[j-1] = h[j-1], h[j]
 		}
 	}
+}
+
+func placed(h *Hand) int {
+	n := 0
+	for _, j := range h.Joints {
+		if !j.Missing {
+			n++
+		}
+	}
+	return n
 }
 
 func dist(a, b Peak) float64 { return math.Hypot(a.X-b.X, a.Y-b.Y) }

@@ -54,8 +54,15 @@ func Candidates() []string {
 	return uniq
 }
 
-// LibraryPath returns the first candidate that exists.
+// LibraryPath returns the first candidate that exists. When $RASCORE_ORT_LIB is set it is the
+// only candidate: a wrong setting is an error, not a reason to quietly use another copy.
 func LibraryPath() (string, error) {
+	if p := os.Getenv(EnvLibrary); p != "" {
+		if st, err := os.Stat(p); err != nil || st.IsDir() {
+			return "", fmt.Errorf("%w: %s=%s is not a file", ErrNotFound, EnvLibrary, p)
+		}
+		return filepath.Clean(p), nil
+	}
 	cands := Candidates()
 	for _, p := range cands {
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {

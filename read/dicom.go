@@ -53,9 +53,11 @@ func decodeDICOM(data []byte, o options) (rg *Radiograph, err error) {
 
 // decodeStored gives the first frame's stored samples and the attributes that interpret them.
 func decodeStored(data []byte, o options) (*storedImage, header, error) {
-	if err := checkLengths(data, o.maxBytes); err != nil {
+	end, err := checkLengths(data, o.maxBytes)
+	if err != nil {
 		return nil, header{}, err
 	}
+	data = data[:end]
 	parseOpts, ds, err := parseAttributes(data)
 	if err != nil {
 		return nil, header{}, err

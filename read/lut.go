@@ -33,8 +33,9 @@ func render(st *storedImage, h header, o options) (*Radiograph, error) {
 	}
 	var values []float64
 	switch {
-	case strings.HasPrefix(photometric, "PALETTE"):
-		return nil, fmt.Errorf("%w: PALETTE COLOR images", ErrUnsupported)
+	case !knownPhotometric(photometric, st.samples):
+		return nil, fmt.Errorf("%w: photometric interpretation %q with %d samples per pixel",
+			ErrUnsupported, photometric, st.samples)
 	case st.samples == 3:
 		values = colourToGrey(st, photometric)
 		rg.Notes = append(rg.Notes, "colour image converted to grey")
@@ -281,4 +282,17 @@ func lutData(item dicom.Dataset, count, bits int) []float64 {
 		}
 	}
 	return out
+}
+
+// knownPhotometric accepts the interpretations this reader turns into grey levels: MONOCHROME1
+// and MONOCHROME2 with one sample, RGB and the YBR family with three. PALETTE COLOR and
+// anything unknown are refused rather than guessed.
+func knownPhotometric(p string, samples int) bool {
+	switch {
+	case samples == 1:
+		return p == "MONOCHROME1" || p == "MONOCHROME2"
+	case samples == 3:
+		return p == "RGB" || strings.HasPrefix(p, "YBR_")
+	}
+	return false
 }

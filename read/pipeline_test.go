@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -325,5 +327,47 @@ func TestBareDataSet(t *testing.T) {
 		if got.Pix[i] != want.Pix[i] {
 			t.Fatalf("bare data set pixel %d: %.4f, want %.4f", i, got.Pix[i], want.Pix[i])
 		}
+	}
+}
+
+// TestTrailingPaddingIsIgnored pads a file with zeros, as some archives do: the image reads
+// the same, and the parser is not handed the padding (which it would take as millions of
+// empty elements).
+func TestTrailingPaddingIsIgnored(t *testing.T) {
+	data := synth{rows: 8, cols: 8, words: ramp(64, 50)}.build(t)
+	want := decodeT(t, data)
+	padded := append(append([]byte(nil), data...), make([]byte, 4<<20)...)
+	end, err := checkLengths(padded, DefaultMaxBytes)
+	if err != nil || end != len(data) {
+		t.Fatalf("data set end %d (%v), want %d", end, err, len(data))
+	}
+	got := decodeT(t, padded)
+	for i := range want.Pix {
+		if got.Pix[i] != want.Pix[i] {
+			t.Fatalf("pixel %d: %.4f, want %.4f", i, got.Pix[i], want.Pix[i])
+		}
+	}
+}
+
+func TestUnknownPhotometricIsRefused(t *testing.T) {
+	for _, p := range []string{"WHATEVER", "PALETTE COLOR", "RGB"} {
+		data := synth{rows: 2, cols: 2, words: ramp(4, 1), photometric: p}.build(t)
+		if _, err := Decode(bytes.NewReader(data)); !errors.Is(err, ErrUnsupported) {
+			t.Errorf("%s with one sample: %v, want ErrUnsupported", p, err)
+		}
+	}
+}
+
+func TestReadFileRefusesOversizeUnread(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.dcm")
+	if err := os.WriteFile(path, make([]byte, 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(path, WithMaxBytes(999)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("1000 bytes over a limit of 999: %v, want ErrTooLarge", err)
+	}
+	if _, err := ReadFile(filepath.Dir(path)); err == nil ||
+		!strings.Contains(err.Error(), "folder") {
+		t.Errorf("a folder: %v, want an error saying so", err)
 	}
 }

@@ -23,8 +23,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -70,12 +72,41 @@ func makeOptions(opts []Option) options {
 
 // Read reads the radiograph in the file at path.
 func Read(path string, opts ...Option) (*Radiograph, error) {
+	data, err := ReadFile(path, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(bytes.NewReader(data), opts...)
+}
+
+// ReadFile returns a file's bytes, refusing one over the byte limit before reading any of it:
+// for callers that need the bytes too (to hash them) before Decode.
+func ReadFile(path string, opts ...Option) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return Decode(f, opts...)
+	o := makeOptions(opts)
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errFolder}
+	}
+	if st.Size() > o.maxBytes {
+		return nil, fmt.Errorf("%w: file of %d bytes is over the limit of %d", ErrTooLarge,
+			st.Size(), o.maxBytes)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, o.maxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > o.maxBytes {
+		return nil, fmt.Errorf("%w: input over %d bytes", ErrTooLarge, o.maxBytes)
+	}
+	return data, nil
 }
 
 // Decode reads a radiograph from r, whose format it recognises from the bytes themselves.
@@ -156,6 +187,8 @@ func looksLikeBareDataSet(b []byte) bool {
 }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+var errFolder = errors.New("a folder, not a file")
 
 // PatientKey hashes a patient ID with a salt into a short stable key that can sit in logs and
 // file names. An empty ID gives an empty key.

@@ -13,25 +13,38 @@ import (
 // a value's buffer from the declared length before it reads, so a forged length of 4 GB would
 // otherwise cost 4 GB of memory; this walk is the guard in front of it. It reads only the
 // structure (tags, VRs, lengths, item delimiters) that the standard fixes for every file.
-func checkLengths(data []byte, maxBytes int64) error {
-	body, bo, explicit, err := dataSetBytes(data, maxBytes)
+//
+// It also returns where the data set ends: after the top-level pixel data, or where trailing
+// padding starts (a (FFFC,FFFC) element, or zero bytes, which no element can start with). The
+// parser is given only that much, so megabytes of padding cost nothing. For a deflated data
+// set the whole file is kept.
+func checkLengths(data []byte, maxBytes int64) (int, error) {
+	body, bo, explicit, inflated, err := dataSetBytes(data, maxBytes)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	w := walker{b: body, bo: bo, explicit: explicit}
-	return w.elements(len(body), false, 0)
+	w := walker{b: body, bo: bo, explicit: explicit, end: -1}
+	if err := w.elements(len(body), false, 0); err != nil {
+		return 0, err
+	}
+	if w.end < 0 || inflated {
+		return len(data), nil
+	}
+	return len(data) - len(body) + w.end, nil
 }
 
-// dataSetBytes finds the data set after the preamble and meta group, and its encoding.
-func dataSetBytes(data []byte, maxBytes int64) ([]byte, binary.ByteOrder, bool, error) {
+// dataSetBytes finds the data set after the preamble and meta group, and its encoding. The data
+// set is a suffix of data unless it was inflated from a deflated file.
+func dataSetBytes(data []byte, maxBytes int64) (body []byte, bo binary.ByteOrder,
+	explicit, inflated bool, err error) {
 	if !(len(data) >= 132 && string(data[128:132]) == "DICM") {
 		// Bare data set: explicit if a VR follows the first tag.
-		explicit := len(data) >= 6 && isUpper(data[4]) && isUpper(data[5])
-		var bo binary.ByteOrder = binary.LittleEndian
+		explicit = len(data) >= 6 && isUpper(data[4]) && isUpper(data[5])
+		bo = binary.LittleEndian
 		if len(data) >= 2 && binary.LittleEndian.Uint16(data) > 0x7FE0 {
 			bo = binary.BigEndian
 		}
-		return data, bo, explicit, nil
+		return data, bo, explicit, false, nil
 	}
 	meta := walker{b: data, pos: 132, bo: binary.LittleEndian, explicit: true}
 	syntax := ""
@@ -40,10 +53,10 @@ func dataSetBytes(data []byte, maxBytes int64) ([]byte, binary.ByteOrder, bool, 
 		elem := binary.LittleEndian.Uint16(data[start+2:])
 		_, length, err := meta.header()
 		if err != nil {
-			return nil, nil, false, err
+			return nil, nil, false, false, err
 		}
 		if length == undefined || meta.pos+int(length) > len(data) {
-			return nil, nil, false, fmt.Errorf("%w: meta element (0002,%04x) runs past the end",
+			return nil, nil, false, false, fmt.Errorf("%w: meta element (0002,%04x) runs past the end",
 				ErrCorrupt, elem)
 		}
 		if elem == 0x0010 {
@@ -54,26 +67,26 @@ func dataSetBytes(data []byte, maxBytes int64) ([]byte, binary.ByteOrder, bool, 
 	rest := data[meta.pos:]
 	switch syntax {
 	case "1.2.840.10008.1.2":
-		return rest, binary.LittleEndian, false, nil
+		return rest, binary.LittleEndian, false, false, nil
 	case "1.2.840.10008.1.2.2":
-		return rest, binary.BigEndian, true, nil
+		return rest, binary.BigEndian, true, false, nil
 	case "1.2.840.10008.1.2.1.99":
-		inflated, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(rest)),
+		inflatedBody, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(rest)),
 			maxBytes+1))
 		if err != nil {
-			return nil, nil, false, fmt.Errorf("%w: deflated data set: %v", ErrCorrupt, err)
+			return nil, nil, false, false, fmt.Errorf("%w: deflated data set: %v", ErrCorrupt, err)
 		}
-		if int64(len(inflated)) > maxBytes {
-			return nil, nil, false, fmt.Errorf("%w: deflated data set inflates past %d bytes",
+		if int64(len(inflatedBody)) > maxBytes {
+			return nil, nil, false, false, fmt.Errorf("%w: deflated data set inflates past %d bytes",
 				ErrTooLarge, maxBytes)
 		}
-		return inflated, binary.LittleEndian, true, nil
+		return inflatedBody, binary.LittleEndian, true, true, nil
 	case "":
 		// No transfer syntax: the parser infers one; check as implicit if that fits.
 		explicit := len(rest) >= 6 && isUpper(rest[4]) && isUpper(rest[5])
-		return rest, binary.LittleEndian, explicit, nil
+		return rest, binary.LittleEndian, explicit, false, nil
 	}
-	return rest, binary.LittleEndian, true, nil
+	return rest, binary.LittleEndian, true, false, nil
 }
 
 const undefined = 0xFFFFFFFF
@@ -86,6 +99,8 @@ type walker struct {
 	pos      int
 	bo       binary.ByteOrder
 	explicit bool
+	// end is where the top-level data set ends, or -1 while unknown.
+	end int
 }
 
 // longVRs have a 2-byte reserved field and a 4-byte length in explicit VR encoding.
@@ -130,6 +145,11 @@ func (w *walker) elements(end int, inItem bool, depth int) error {
 			return nil // trailing padding; the parser decides
 		}
 		group, elem := w.bo.Uint16(w.b[w.pos:]), w.bo.Uint16(w.b[w.pos+2:])
+		top := depth == 0 && !inItem
+		if top && (group == 0x0000 || (group == 0xFFFC && elem == 0xFFFC)) {
+			w.end = w.pos
+			return nil
+		}
 		vr, length, err := w.header()
 		if err != nil {
 			return err
@@ -141,6 +161,10 @@ func (w *walker) elements(end int, inItem bool, depth int) error {
 			fragments := group == 0x7FE0 && elem == 0x0010
 			if err := w.items(len(w.b), true, fragments, depth+1); err != nil {
 				return err
+			}
+			if top && fragments {
+				w.end = w.pos
+				return nil
 			}
 			continue
 		}
@@ -159,6 +183,10 @@ func (w *walker) elements(end int, inItem bool, depth int) error {
 			continue
 		}
 		w.pos += int(length)
+		if top && group == 0x7FE0 && elem == 0x0010 {
+			w.end = w.pos
+			return nil
+		}
 	}
 	return nil
 }

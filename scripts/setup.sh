@@ -52,7 +52,7 @@ if [[ ! -f $lib ]] || ! echo "$ORT_SHA256  $lib" | sha256sum -c --status; then
 fi
 
 say "building bin/rascore"
-version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
+version=$(git describe --tags --dirty 2>/dev/null || echo 0.1.0-dev)
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 go build -trimpath -ldflags "-X main.version=$version -X main.commitID=$commit" \
 	-o bin/rascore ./cmd/rascore

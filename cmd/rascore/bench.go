@@ -56,6 +56,9 @@ film-pass input (view.f32) and the network's output (heatmaps.f32), little-endia
 for training/bench_locator.py to compare ONNX Runtime with PyTorch on the same input.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if runs < 1 {
+				return fmt.Errorf("--runs must be at least 1, not %d", runs)
+			}
 			loc, err := newLocator()
 			if err != nil {
 				return err
@@ -69,7 +72,7 @@ for training/bench_locator.py to compare ONNX Runtime with PyTorch on the same i
 				for range runs {
 					start := time.Now()
 					if rg, err = read.Read(args[0]); err != nil {
-						return err
+						return fmt.Errorf("%s: %w", args[0], err)
 					}
 					times = append(times, ms(time.Since(start)))
 				}

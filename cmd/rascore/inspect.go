@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,8 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,15 +35,52 @@ func (f *readFlags) register(cmd *cobra.Command) {
 		"pixel spacing to assume, marked estimated, when a file states none (0: leave unknown)")
 }
 
+// check refuses settings that cannot be meant.
+func (f *readFlags) check() error {
+	switch {
+	case !(f.maxMegapixels > 0):
+		return fmt.Errorf("--max-megapixels %g: want more than 0", f.maxMegapixels)
+	case !(f.assumeSpacing >= 0 && f.assumeSpacing <= 5):
+		return fmt.Errorf("--assume-spacing-mm %g: want 0 (none) to 5", f.assumeSpacing)
+	}
+	return nil
+}
+
 func (f *readFlags) options() []read.Option {
 	opts := []read.Option{
 		read.WithMaxPixels(int64(f.maxMegapixels * 1e6)),
 		read.WithAssumedSpacing(f.assumeSpacing),
 	}
+	return append(opts, read.WithSalt(patientSalt()))
+}
+
+// patientSalt is the secret mixed into patient keys: $RASCORE_PATIENT_SALT when set (a site
+// sets one secret on all its machines so keys match across them), else a random salt made on
+// first use and kept in the user's config folder, so keys cannot be matched against a list of
+// IDs by anyone without that file.
+func patientSalt() string {
 	if salt := os.Getenv("RASCORE_PATIENT_SALT"); salt != "" {
-		opts = append(opts, read.WithSalt(salt))
+		return salt
 	}
-	return opts
+	dir, err := os.UserConfigDir()
+	if err == nil {
+		path := filepath.Join(dir, "rascore", "patient-salt")
+		if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+			return string(b)
+		}
+		salt := make([]byte, 32)
+		if _, err = rand.Read(salt); err == nil {
+			enc := hex.EncodeToString(salt)
+			if err = os.MkdirAll(filepath.Dir(path), 0o700); err == nil {
+				if err = os.WriteFile(path, []byte(enc), 0o600); err == nil {
+					return enc
+				}
+			}
+		}
+	}
+	slog.Warn("no patient salt: set RASCORE_PATIENT_SALT; patient keys use a public default",
+		"err", err)
+	return "rascore"
 }
 
 // inspection is the JSON form of one file's metadata. It carries no patient ID, only the key.
@@ -92,6 +132,9 @@ against a list of IDs.`,
   rascore inspect --png previews/ a.dcm b.dcm   # several files: OUT is a folder`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := rf.check(); err != nil {
+				return err
+			}
 			failed := 0
 			for _, path := range args {
 				if err := inspectOne(cmd.OutOrStdout(), path, rf, asJSON, pngOut, maxWidth,
@@ -121,14 +164,7 @@ type errQuiet struct{ error }
 
 func inspectOne(out io.Writer, path string, rf readFlags, asJSON bool, pngOut string,
 	maxSide int, many bool) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if inner := errors.Unwrap(err); inner != nil {
-			return inner
-		}
-		return err
-	}
-	rg, err := read.Decode(bytes.NewReader(data), rf.options()...)
+	data, rg, err := readInput(path, rf)
 	if err != nil {
 		return err
 	}
@@ -214,4 +250,19 @@ func writePNG(path string, img image.Image) error {
 func sha256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
+}
+
+// readInput reads and decodes one input file, refusing one over the byte limit unread. The
+// caller prints the path, so errors about the file itself are given without it.
+func readInput(path string, rf readFlags) ([]byte, *read.Radiograph, error) {
+	data, err := read.ReadFile(path, rf.options()...)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, nil, pe.Err
+		}
+		return nil, nil, err
+	}
+	rg, err := read.Decode(bytes.NewReader(data), rf.options()...)
+	return data, rg, err
 }

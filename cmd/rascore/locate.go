@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"rascore/locate"
-	"rascore/read"
 	"rascore/report"
 )
 
@@ -30,12 +27,18 @@ joints of each hand with a confidence each. A joint the network cannot place, or
 breaks the layout of a hand, is reported missing, not guessed.
 
 Positions are film pixels (x right, y down, pixel centres at whole numbers) and, where the
-file states its pixel spacing, mm. Research output, not for clinical use.`,
+file states its pixel spacing, mm. --overlay draws the film scaled so its longer side is 1400
+pixels. A file that cannot be read gives one line on stderr naming it and the reason, the
+other files are still done, and the exit code is 1; a film without a hand is not an error
+("no hand found", exit 0). Research output, not for clinical use.`,
 		Example: `  rascore locate film.dcm
   rascore locate --json films/*.dcm
   rascore locate --overlay sites.png film.dcm`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := rf.check(); err != nil {
+				return err
+			}
 			loc, err := newLocator()
 			if err != nil {
 				return err
@@ -72,11 +75,7 @@ type locateOutput struct {
 
 func locateOne(cmd *cobra.Command, loc *locate.Locator, path string, rf readFlags,
 	asJSON bool, overlay string, many bool) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	rg, err := read.Decode(bytes.NewReader(data), rf.options()...)
+	data, rg, err := readInput(path, rf)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
-// Command rascore scores hand radiographs by the Sharp/van der Heijde method.
+// Command rascore reads hand radiographs and finds their Sharp/van der Heijde joints, on the
+// way to scoring them.
 //
-// Scores are research output, not for clinical use.
+// Output is research output, not for clinical use.
 package main
 
 import (
@@ -36,11 +37,13 @@ func newRootCmd() *cobra.Command {
 	var logLevel string
 	root := &cobra.Command{
 		Use:   "rascore",
-		Short: "Score hand radiographs by the Sharp/van der Heijde method (research use only)",
-		Long: `rascore reads hand radiographs (DICOM, PNG, JPEG, TIFF), finds the Sharp/van der Heijde
-joint sites and scores joint space narrowing and erosions.
+		Short: "Read hand radiographs and find the Sharp/van der Heijde joints (research use)",
+		Long: `rascore reads hand radiographs (DICOM, PNG, JPEG, TIFF) and finds each hand and its
+Sharp/van der Heijde joint sites; scoring joint space narrowing and erosions is the next stage
+and not built yet. It also renders phantoms with exact ground truth, writes training shards,
+and measures itself against ground truth.
 
-Scores are research output, not for clinical use.`,
+Output is research output, not for clinical use.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
