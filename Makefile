@@ -2,6 +2,9 @@
 # job on the bundled sample. See README.md.
 .PHONY: setup test sample vet fuzz bench
 
+# Go's own install folder, in case the shell's PATH lacks it.
+export PATH := $(PATH):/usr/local/go/bin
+
 setup:
 	@scripts/setup.sh
 

@@ -15,6 +15,12 @@ DEB_PACKAGES=(build-essential pkg-config libgdcm-dev libgdcm-tools dcmtk nodejs 
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
+PATH="$PATH:/usr/local/go/bin"
+if ! command -v go >/dev/null; then
+	say "Go 1.26 or newer is needed (https://go.dev/dl, unpacked into /usr/local/go)"
+	exit 1
+fi
+
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
