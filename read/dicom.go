@@ -53,7 +53,8 @@ func decodeDICOM(data []byte, o options) (rg *Radiograph, err error) {
 
 // decodeStored gives the first frame's stored samples and the attributes that interpret them.
 func decodeStored(data []byte, o options) (*storedImage, header, error) {
-	end, err := checkLengths(data, o.maxBytes)
+	// A deflated data set may inflate to its pixels (at most 4 bytes each) and some header.
+	end, err := checkLengths(data, min(o.maxBytes, 4*o.maxPixels+16<<20))
 	if err != nil {
 		return nil, header{}, err
 	}

@@ -18,8 +18,10 @@ import (
 // padding starts (a (FFFC,FFFC) element, or zero bytes, which no element can start with). The
 // parser is given only that much, so megabytes of padding cost nothing. For a deflated data
 // set the whole file is kept.
-func checkLengths(data []byte, maxBytes int64) (int, error) {
-	body, bo, explicit, inflated, err := dataSetBytes(data, maxBytes)
+//
+// maxInflated bounds what a deflated data set may inflate to.
+func checkLengths(data []byte, maxInflated int64) (int, error) {
+	body, bo, explicit, inflated, err := dataSetBytes(data, maxInflated)
 	if err != nil {
 		return 0, err
 	}
