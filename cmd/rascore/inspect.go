@@ -26,6 +26,7 @@ import (
 type readFlags struct {
 	maxMegapixels float64
 	assumeSpacing float64
+	opts          []read.Option // made once per command: the salt comes from a file
 }
 
 func (f *readFlags) register(cmd *cobra.Command) {
@@ -47,11 +48,15 @@ func (f *readFlags) check() error {
 }
 
 func (f *readFlags) options() []read.Option {
+	if f.opts != nil {
+		return f.opts
+	}
 	opts := []read.Option{
 		read.WithMaxPixels(int64(f.maxMegapixels * 1e6)),
 		read.WithAssumedSpacing(f.assumeSpacing),
 	}
-	return append(opts, read.WithSalt(patientSalt()))
+	f.opts = append(opts, read.WithSalt(patientSalt()))
+	return f.opts
 }
 
 // patientSalt is the secret mixed into patient keys: $RASCORE_PATIENT_SALT when set (a site
@@ -137,7 +142,7 @@ against a list of IDs.`,
 			}
 			failed := 0
 			for _, path := range args {
-				if err := inspectOne(cmd.OutOrStdout(), path, rf, asJSON, pngOut, maxWidth,
+				if err := inspectOne(cmd.OutOrStdout(), path, &rf, asJSON, pngOut, maxWidth,
 					len(args) > 1); err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\n", path, err)
 					failed++
@@ -162,7 +167,7 @@ against a list of IDs.`,
 // errQuiet is an error already reported to the user; main only sets the exit code.
 type errQuiet struct{ error }
 
-func inspectOne(out io.Writer, path string, rf readFlags, asJSON bool, pngOut string,
+func inspectOne(out io.Writer, path string, rf *readFlags, asJSON bool, pngOut string,
 	maxSide int, many bool) error {
 	data, rg, err := readInput(path, rf)
 	if err != nil {
@@ -254,7 +259,7 @@ func sha256Hex(data []byte) string {
 
 // readInput reads and decodes one input file, refusing one over the byte limit unread. The
 // caller prints the path, so errors about the file itself are given without it.
-func readInput(path string, rf readFlags) ([]byte, *read.Radiograph, error) {
+func readInput(path string, rf *readFlags) ([]byte, *read.Radiograph, error) {
 	data, err := read.ReadFile(path, rf.options()...)
 	if err != nil {
 		var pe *fs.PathError

@@ -46,7 +46,7 @@ other files are still done, and the exit code is 1; a film without a hand is not
 			defer loc.Model.Close()
 			failed := 0
 			for _, path := range args {
-				if err := locateOne(cmd, loc, path, rf, asJSON, overlay, len(args) > 1); err != nil {
+				if err := locateOne(cmd, loc, path, &rf, asJSON, overlay, len(args) > 1); err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\n", path, err)
 					failed++
 				}
@@ -73,7 +73,7 @@ type locateOutput struct {
 	Error  string         `json:"error,omitempty"`
 }
 
-func locateOne(cmd *cobra.Command, loc *locate.Locator, path string, rf readFlags,
+func locateOne(cmd *cobra.Command, loc *locate.Locator, path string, rf *readFlags,
 	asJSON bool, overlay string, many bool) error {
 	data, rg, err := readInput(path, rf)
 	if err != nil {
