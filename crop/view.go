@@ -85,6 +85,13 @@ func Sample(rg *read.Radiograph, t Transform) []float32 {
 	return out
 }
 
+// At samples the film at a point between pixel centres by bilinear interpolation; ok is false
+// outside the film.
+func At(rg *read.Radiograph, x, y float64) (v float64, ok bool) {
+	p := bilinear(rg.Pix, rg.Width, rg.Height, x, y)
+	return float64(p), !math.IsNaN(float64(p))
+}
+
 func bilinear(pix []float32, w, h int, x, y float64) float32 {
 	if x < -0.5 || y < -0.5 || x > float64(w)-0.5 || y > float64(h)-0.5 {
 		return float32(math.NaN())

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 
 	"rascore/crop"
 	"rascore/read"
@@ -122,8 +123,13 @@ func (l *Locator) Locate(rg *read.Radiograph) (*Result, error) {
 	if len(centres) == 0 {
 		return res, fmt.Errorf("locate: %w", ErrNoHand)
 	}
+	// Joint peaks of the film view, shared by every hand on it.
+	filmPeaks := make([][]Peak, maps.Channels-1)
+	for c := range filmPeaks {
+		filmPeaks[c] = maps.Peaks(c, l.Settings.SiteThreshold)
+	}
 	for _, c := range centres {
-		hand, err := l.placeHand(rg, film, maps, c)
+		hand, err := l.placeHand(rg, film, filmPeaks, c)
 		if errors.Is(err, ErrNoHand) {
 			continue
 		}
@@ -149,7 +155,7 @@ func (l *Locator) run(rg *read.Radiograph, t crop.Transform) (*Heatmaps, error) 
 }
 
 // placeHand runs the second pass on a view of one hand found in the film view.
-func (l *Locator) placeHand(rg *read.Radiograph, film crop.Transform, maps *Heatmaps,
+func (l *Locator) placeHand(rg *read.Radiograph, film crop.Transform, filmPeaks [][]Peak,
 	centre Peak) (*Hand, error) {
 	joints := svdh.HandJoints()
 	cx, cy := film.Inverse(centre.X, centre.Y)
@@ -159,7 +165,7 @@ func (l *Locator) placeHand(rg *read.Radiograph, film crop.Transform, maps *Heat
 	var radius []float64
 	for c := range joints {
 		var best *Peak
-		for _, p := range maps.Peaks(c, l.Settings.SiteThreshold) {
+		for _, p := range filmPeaks[c] {
 			if best == nil || dist(p, centre) < dist(*best, centre) {
 				p := p
 				best = &p
@@ -276,11 +282,7 @@ func separate(peaks []Peak, minDist float64) []Peak {
 
 // orderHands lists hands from the image's left to its right.
 func orderHands(h []Hand) {
-	for i := 1; i < len(h); i++ {
-		for j := i; j > 0 && h[j].CentreX < h[j-1].CentreX; j-- {
-			h[j], h[j-1] = h[j-1], h[j]
-		}
-	}
+	sort.SliceStable(h, func(i, j int) bool { return h[i].CentreX < h[j].CentreX })
 }
 
 func placed(h *Hand) int {
@@ -297,10 +299,6 @@ func dist(a, b Peak) float64 { return math.Hypot(a.X-b.X, a.Y-b.Y) }
 
 func percentile(v []float64, q float64) float64 {
 	s := append([]float64(nil), v...)
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+	sort.Float64s(s)
 	return s[min(len(s)-1, int(q*float64(len(s))))]
 }

@@ -1,6 +1,9 @@
 package locate
 
-import "math"
+import (
+	"math"
+	"sort"
+)
 
 // Heatmaps is the network's output for one view: Channels maps of Grid × Grid cells, each cell
 // Stride view pixels wide.
@@ -81,9 +84,5 @@ func (h *Heatmaps) offset(c, x, y, dx, dy int) float64 {
 }
 
 func sortPeaks(p []Peak) {
-	for i := 1; i < len(p); i++ {
-		for j := i; j > 0 && p[j].Value > p[j-1].Value; j-- {
-			p[j], p[j-1] = p[j-1], p[j]
-		}
-	}
+	sort.SliceStable(p, func(i, j int) bool { return p[i].Value > p[j].Value })
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 
+	"rascore/crop"
 	"rascore/read"
 )
 
@@ -88,7 +89,7 @@ func profileWidth(rg *read.Radiograph, ox, oy, c, s, mm float64, st JSWSettings)
 	prof := make([]float64, 2*n+1)
 	for i := -n; i <= n; i++ {
 		t := float64(i) / perPx
-		v, ok := bilinear(rg, ox+c*t, oy+s*t)
+		v, ok := crop.At(rg, ox+c*t, oy+s*t)
 		if !ok {
 			return 0, false
 		}
@@ -138,18 +139,6 @@ func crossing(p []float64, i0, i1 int, level float64) (float64, bool) {
 		}
 	}
 	return 0, false
-}
-
-func bilinear(rg *read.Radiograph, x, y float64) (float64, bool) {
-	if x < 0 || y < 0 || x > float64(rg.Width-1) || y > float64(rg.Height-1) {
-		return 0, false
-	}
-	x0, y0 := int(x), int(y)
-	x1, y1 := min(x0+1, rg.Width-1), min(y0+1, rg.Height-1)
-	fx, fy := x-float64(x0), y-float64(y0)
-	a := float64(rg.At(x0, y0))*(1-fx) + float64(rg.At(x1, y0))*fx
-	b := float64(rg.At(x0, y1))*(1-fx) + float64(rg.At(x1, y1))*fx
-	return a*(1-fy) + b*fy, true
 }
 
 func median(v []float64) float64 {
