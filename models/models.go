@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 )
 
-//go:embed locator.onnx locator.json
+//go:embed locator.onnx locator.json scorer.onnx scorer.json
 var files embed.FS
 
 // EnvDir names the environment variable that points at a folder of models to use instead.
 const EnvDir = "RASCORE_MODELS"
 
-// Load returns the ONNX bytes and JSON description of the named model ("locator"), from
+// Load returns the ONNX bytes and JSON description of the named model ("locator", "scorer"), from
 // $RASCORE_MODELS when set, else from the binary.
 func Load(name string) (onnx, info []byte, source string, err error) {
 	if dir := os.Getenv(EnvDir); dir != "" {

@@ -1,7 +1,10 @@
-// Package score grades SvdH sites. So far it holds the classical part: joint space width in mm
-// at finger joints, measured from bone-margin intensity profiles along the joint axis. It takes
-// a radiograph and a joint's centre and axis; it does not find joints (package locate) and
-// gives no grades yet.
+// Package score grades the SvdH sites of the hands on a radiograph: it takes the joints that
+// package locate placed, cuts each joint's patch (crop.SitePatch, turned to the joint axis by
+// crop.JointAxes), runs the scorer network once per hand for JSN and erosion probabilities, and
+// reports per site the most probable grade, the expected grade, an uncertainty and whether a
+// reader should review it; per hand and film the totals. Beside the grades it measures joint
+// space width in mm at the finger joints, classically, from bone-margin intensity profiles along
+// the joint axis (MeasureJSW). It does not write reports (package report).
 package score
 
 import (

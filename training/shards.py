@@ -70,3 +70,27 @@ def heatmaps(points: np.ndarray, meta: dict) -> np.ndarray:
         g *= vis[..., None, None]
         np.maximum(out, g, out=out)
     return out
+
+
+@dataclass
+class ScorePart:
+    name: str
+    images: np.ndarray  # (N, S, S) uint8
+    labels: np.ndarray  # (N, 3) int8: joint index, JSN grade, erosion grade (-1: not scored)
+    sources: np.ndarray  # (N,) uint8: 0 RA2-layout film, 1 phantom
+
+
+def load_score(folder: str | Path) -> tuple[dict, dict[str, ScorePart]]:
+    folder = Path(folder)
+    meta = json.loads((folder / "score.json").read_text())
+    if meta.get("schema") != "rascore.shard.score/v1":
+        raise ValueError(f"{folder}: unknown shard schema {meta.get('schema')!r}")
+    size = meta["spec"]["size"]
+    parts = {}
+    for p in meta["parts"]:
+        n = p["count"]
+        images = np.fromfile(folder / p["images"], dtype=np.uint8).reshape(n, size, size)
+        labels = np.fromfile(folder / p["labels"], dtype=np.int8).reshape(n, 3)
+        sources = np.fromfile(folder / p["sources"], dtype=np.uint8)
+        parts[p["name"]] = ScorePart(p["name"], images, labels, sources)
+    return meta, parts
