@@ -27,10 +27,13 @@ const (
 )
 
 // ScorePhantomOptions are the phantom settings for scorer training and evaluation alike, so
-// that the mix of grades the scorer learns is the one it is judged on: the default damage mix,
-// any rotation, 0.1–0.2 mm spacing, a two-hand film every third.
+// that the mix of grades the scorer learns is the one it is judged on: any rotation, 0.1–0.2
+// mm spacing, a two-hand film every third, and more damage than the phantom's default (a fifth
+// of hands healthy, 30 % of the other sites damaged), so that about a quarter of sites are
+// damaged as in established RA and grading every site 0 does not pass for agreement.
 func ScorePhantomOptions(index int) phantom.Options {
 	opts := phantom.DefaultOptions()
+	opts.Damage.HealthyShare, opts.Damage.SiteProb, opts.Damage.GradeDecay = 0.2, 0.3, 0.55
 	opts.SpacingMM = []float64{0.1, 0.15, 0.2}[index%3]
 	opts.RotateDeg = 180
 	opts.FlipShare = 0.2

@@ -19,6 +19,7 @@ class LocatePart:
     name: str
     images: np.ndarray  # (N, S, S) uint8
     points: np.ndarray  # (N, H, K, 3) float32: x, y (input px), visible (0/1)
+    sources: np.ndarray  # (N,) uint8: 0 atlas film, 1 phantom
 
 
 @dataclass
@@ -43,7 +44,8 @@ def load_locate(folder: str | Path) -> LocateShard:
         n = p["count"]
         images = np.fromfile(folder / p["images"], dtype=np.uint8).reshape(n, size, size)
         points = np.fromfile(folder / p["points"], dtype="<f4").reshape(n, hands, k, 3)
-        parts[p["name"]] = LocatePart(p["name"], images, points)
+        sources = np.fromfile(folder / p["sources"], dtype=np.uint8)
+        parts[p["name"]] = LocatePart(p["name"], images, points, sources)
     return LocateShard(meta, parts)
 
 

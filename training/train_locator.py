@@ -78,6 +78,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--minutes", type=float, default=70, help="stop after this long")
+    ap.add_argument("--init", help="start from these weights (a .pt this script saved)")
+    ap.add_argument("--atlas-share", type=float, default=1.0,
+                    help="share of the atlas training views drawn each epoch (phantoms: all)")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -92,8 +95,14 @@ def main() -> None:
 
     cfg = LocatorConfig(outputs=len(meta["channels"]))
     model = Locator(cfg)
+    if args.init:
+        model.load_state_dict(torch.load(args.init))
+        log(f"starting from {args.init}")
+    atlas = np.flatnonzero(train.sources == 0)
+    phantom = np.flatnonzero(train.sources == 1)
+    per_epoch = len(phantom) + int(round(args.atlas_share * len(atlas)))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    steps_per_epoch = math.ceil(len(train.images) / args.batch)
+    steps_per_epoch = math.ceil(per_epoch / args.batch)
     total = steps_per_epoch * args.epochs
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total,
                                                 pct_start=0.1)
@@ -101,7 +110,8 @@ def main() -> None:
     best = (float("inf"), None, 0)
     history = []
     for epoch in range(args.epochs):
-        order = np.random.permutation(len(train.images))
+        drawn = np.random.permutation(atlas)[:per_epoch - len(phantom)]
+        order = np.random.permutation(np.concatenate([phantom, drawn]))
         running = 0.0
         for s in range(0, len(order), args.batch):
             idx = np.sort(order[s:s + args.batch])

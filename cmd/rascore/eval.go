@@ -17,7 +17,7 @@ func newEvalCmd() *cobra.Command {
 		Use:   "eval",
 		Short: "Measure the pipeline against ground truth",
 	}
-	cmd.AddCommand(newEvalLocateCmd())
+	cmd.AddCommand(newEvalLocateCmd(), newEvalScoreCmd())
 	return cmd
 }
 
