@@ -1,5 +1,7 @@
-// Package report turns results into what people read and look at. For now it draws overlay
-// pictures: a film with marks and labels on it. It takes results; it computes no result.
+// Package report turns results into what people read and look at: the JSON report of a scored
+// film (Report, schema rascore.report/v1), the films of each patient merged (Patients), the
+// RA2-DREAM CSV (WriteCSV), overlay pictures (ScoreOverlay, LocateOverlay) and a
+// self-contained HTML page (WriteHTML). It takes results and sums them; it scores nothing.
 package report
 
 import (

@@ -1,5 +1,5 @@
-// Command rascore reads hand radiographs and finds their Sharp/van der Heijde joints, on the
-// way to scoring them.
+// Command rascore reads hand radiographs, finds their Sharp/van der Heijde joints and scores
+// them.
 //
 // Output is research output, not for clinical use.
 package main
@@ -37,11 +37,12 @@ func newRootCmd() *cobra.Command {
 	var logLevel string
 	root := &cobra.Command{
 		Use:   "rascore",
-		Short: "Read hand radiographs and find the Sharp/van der Heijde joints (research use)",
-		Long: `rascore reads hand radiographs (DICOM, PNG, JPEG, TIFF) and finds each hand and its
-Sharp/van der Heijde joint sites; scoring joint space narrowing and erosions is the next stage
-and not built yet. It also renders phantoms with exact ground truth, writes training shards,
-and measures itself against ground truth.
+		Short: "Read hand radiographs and score their Sharp/van der Heijde sites (research use)",
+		Long: `rascore reads hand radiographs (DICOM, PNG, JPEG, TIFF), finds each hand and its
+Sharp/van der Heijde joint sites, and grades joint space narrowing and erosions at each site
+(rascore score, rascore batch); the model cards in models/ say what the networks saw. It also
+renders phantoms with exact ground truth, writes training shards, and measures itself against
+ground truth.
 
 Output is research output, not for clinical use.`,
 		SilenceUsage:  true,
