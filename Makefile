@@ -15,9 +15,12 @@ vet: setup
 test: vet
 	go test ./...
 
+# The main job: render a damaged two-hand phantom (its truth printed beside it), then score it
+# and the bundled sample film with the embedded models; reports land in out/score.
 sample: setup
-	./bin/rascore inspect --png out/sample-preview.png samples/phantom-hand.dcm
-	./bin/rascore locate --overlay out/sample-sites.png samples/phantom-hand.dcm
+	./bin/rascore phantom --seed 20261204 --hands 2 --healthy-share 0 --site-prob 0.3 --out out/phantom
+	./bin/rascore score --out out/score --format json,csv,png,html \
+		out/phantom/phantom-s20261204-0000.dcm samples/phantom-hand.dcm
 
 # Fuzz the reader for FUZZTIME (default 60s); findings land in read/testdata/fuzz.
 FUZZTIME ?= 60s

@@ -38,8 +38,9 @@ func NewGrade(p []float64) Grade {
 	for k, v := range p {
 		g.SD += v * (float64(k) - g.Expected) * (float64(k) - g.Expected)
 	}
-	g.SD = math.Sqrt(g.SD)
-	g.Uncertainty = 1 - p[g.Grade]
+	g.SD = round4(math.Sqrt(g.SD))
+	g.Expected = round4(g.Expected)
+	g.Uncertainty = round4(1 - p[g.Grade])
 	return g
 }
 
@@ -98,10 +99,10 @@ func (t *Totals) Add(o Totals) {
 	t.Erosion += o.Erosion
 	t.JSN += o.JSN
 	t.Total += o.Total
-	t.ExpectedErosion += o.ExpectedErosion
-	t.ExpectedJSN += o.ExpectedJSN
-	t.ExpectedTotal += o.ExpectedTotal
-	t.TotalSD = math.Sqrt(v)
+	t.ExpectedErosion = round3(t.ExpectedErosion + o.ExpectedErosion)
+	t.ExpectedJSN = round3(t.ExpectedJSN + o.ExpectedJSN)
+	t.ExpectedTotal = round3(t.ExpectedTotal + o.ExpectedTotal)
+	t.TotalSD = round3(math.Sqrt(v))
 	t.Scored += o.Scored
 	t.Missing += o.Missing
 	t.NeedsReview += o.NeedsReview
@@ -130,8 +131,9 @@ func SiteTotals(sites []Site) Totals {
 		v += s.Grade.SD * s.Grade.SD
 	}
 	t.Total = t.Erosion + t.JSN
-	t.ExpectedTotal = t.ExpectedErosion + t.ExpectedJSN
-	t.TotalSD = math.Sqrt(v)
+	t.ExpectedErosion, t.ExpectedJSN = round3(t.ExpectedErosion), round3(t.ExpectedJSN)
+	t.ExpectedTotal = round3(t.ExpectedErosion + t.ExpectedJSN)
+	t.TotalSD = round3(math.Sqrt(v))
 	return t
 }
 
@@ -294,8 +296,8 @@ func (s *Scorer) scoreHand(rg *read.Radiograph, lh *locate.Hand) (Hand, error) {
 	for _, ls := range lh.Sites {
 		site, _ := svdh.ByColumn(ls.Column)
 		out := Site{Column: ls.Column, Label: site.Label, Joint: ls.Joint.Joint, Kind: ls.Kind,
-			XPx: ls.XPx, YPx: ls.YPx, AxisDeg: math.Round(axes[ls.Joint.Joint]*10) / 10,
-			Placement: ls.Confidence, Missing: ls.Missing, Reason: ls.Reason}
+			XPx: round1(ls.XPx), YPx: round1(ls.YPx), AxisDeg: round1(axes[ls.Joint.Joint]),
+			Placement: round3(ls.Confidence), Missing: ls.Missing, Reason: ls.Reason}
 		p, ok := probs[ls.Joint.Joint]
 		if ls.Missing || !ok {
 			out.NeedsReview, out.ReviewReasons = true, []string{"not placed"}
@@ -362,4 +364,6 @@ func jointLabel(j svdh.Joint) string {
 	return string(j)
 }
 
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }

@@ -25,7 +25,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Time the pipeline stages on this machine",
 	}
-	cmd.AddCommand(newBenchLocateCmd())
+	cmd.AddCommand(newBenchLocateCmd(), newBenchScoreCmd())
 	return cmd
 }
 

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"rascore/phantom"
+	"rascore/svdh"
 )
 
 // newPhantomCmd builds `rascore phantom`: synthetic hand films with exact truth.
@@ -52,9 +54,11 @@ phantom-s<seed>-<index>.dcm or .png.`,
 			}
 			stderr := cmd.ErrOrStderr()
 			for i := range count {
-				if err := writeFilm(opts, seed, i, format, outDir, sh); err != nil {
+				truth, err := writeFilm(opts, seed, i, format, outDir, sh)
+				if err != nil {
 					return err
 				}
+				fmt.Fprintln(cmd.OutOrStdout(), truthLine(truth))
 				if count > 1 {
 					fmt.Fprintf(stderr, "\rphantom: %d/%d films", i+1, count)
 				}
@@ -103,12 +107,23 @@ phantom-s<seed>-<index>.dcm or .png.`,
 	return cmd
 }
 
+// truthLine says what a phantom holds, in the words rascore score uses for its results.
+func truthLine(t *phantom.Truth) string {
+	var hands []string
+	for _, h := range t.Hands {
+		hands = append(hands, fmt.Sprintf("%s hand SvdH %d (erosion %d, JSN %d)",
+			map[svdh.Side]string{svdh.Left: "left", svdh.Right: "right"}[h.Laterality],
+			h.TotalErosion+h.TotalJSN, h.TotalErosion, h.TotalJSN))
+	}
+	return fmt.Sprintf("%s: truth: %s", t.Film, strings.Join(hands, "; "))
+}
+
 // writeFilm renders film i and writes it and its truth into dir.
 func writeFilm(opts phantom.Options, seed uint64, i int, format, dir string,
-	sh *phantom.Sheet) error {
+	sh *phantom.Sheet) (*phantom.Truth, error) {
 	img, truth, err := phantom.Render(opts, seed, i)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	name := phantom.FileName(seed, i, format)
 	truth.Film = name
@@ -119,18 +134,18 @@ func writeFilm(opts phantom.Options, seed uint64, i int, format, dir string,
 		return phantom.WritePNG(w, img, opts)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	err = writeFile(filepath.Join(dir, phantom.TruthName(seed, i)), func(w *bufio.Writer) error {
 		return phantom.WriteTruth(w, truth)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if sh != nil {
 		sh.Add(img, truth)
 	}
-	return nil
+	return truth, nil
 }
 
 func writeSheet(sh *phantom.Sheet, path string) error {
