@@ -36,7 +36,7 @@ func (s *Server) routes() chi.Router {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(openAPI)
 		})
-		r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+		r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 		r.Post("/v1/studies", s.upload)
 		r.Get("/v1/studies", s.listStudies)
 		r.Get("/v1/studies/{id}", s.getStudy)

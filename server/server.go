@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -69,6 +70,8 @@ type Server struct {
 	metrics *metrics
 	router  chi.Router
 	started atomic.Bool
+	// checks bounds how many uploads are decoded at once, and with it the memory they take.
+	checks chan struct{}
 }
 
 // New migrates the store and River's tables and makes the server; Start runs its workers.
@@ -83,7 +86,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.DB.Migrate(ctx); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, checks: make(chan struct{}, runtime.NumCPU())}
 	s.metrics = newMetrics(cfg.DB)
 	q, err := newQueue(ctx, cfg.DB, riverConfig(&s.cfg, &scoreWorker{s: s}))
 	if err != nil {

@@ -176,8 +176,14 @@ func readErr(err error) error {
 // and the audit line are committed together.
 func (s *Server) admit(ctx context.Context, data []byte, ctype, source, sopClass,
 	sopInstance string) (*store.Study, error) {
+	select {
+	case s.checks <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	start := time.Now()
 	rg, err := s.cfg.Scorer.Check(data)
+	<-s.checks
 	s.metrics.stage("check", time.Since(start))
 	if err != nil {
 		return nil, readFailure(err)
