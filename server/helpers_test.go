@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -221,4 +220,3 @@ func sameScores(t testing.TB, got, want *report.Report) {
 	}
 }
 
-var _ = fmt.Sprint
