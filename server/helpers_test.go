@@ -219,4 +219,3 @@ func sameScores(t testing.TB, got, want *report.Report) {
 		t.Errorf("served report scored no site: %+v", got.Totals)
 	}
 }
-

@@ -68,4 +68,3 @@ type nopTB struct{ testing.TB }
 
 func (nopTB) Helper()           {}
 func (nopTB) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
-
