@@ -3,7 +3,9 @@
 # Idempotent: a second run only checks and takes seconds.
 #
 #   - Debian packages: the C/C++ toolchain and GDCM (compressed DICOM pixel data, via cgo);
-#     DCMTK and GDCM's tools, the independent reference decoders the tests compare against.
+#     DCMTK and GDCM's tools, the independent reference decoders the tests compare against;
+#     Orthanc with its DICOMweb plugin and PostgreSQL, which the server's tests start on
+#     loopback (never as system services).
 #   - ONNX Runtime 1.30.0: the shared library from the onnxruntime-node npm package, into lib/.
 #   - bin/rascore.
 set -euo pipefail
@@ -11,7 +13,8 @@ cd "$(dirname "$0")/.."
 
 ORT_VERSION=1.30.0
 ORT_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
-DEB_PACKAGES=(build-essential pkg-config libgdcm-dev libgdcm-tools dcmtk nodejs npm)
+DEB_PACKAGES=(build-essential pkg-config libgdcm-dev libgdcm-tools dcmtk nodejs npm
+	orthanc orthanc-dicomweb postgresql)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
