@@ -5,7 +5,8 @@
 #   - Debian packages: the C/C++ toolchain and GDCM (compressed DICOM pixel data, via cgo);
 #     DCMTK and GDCM's tools, the independent reference decoders the tests compare against;
 #     Orthanc with its DICOMweb plugin and PostgreSQL, which the server's tests start on
-#     loopback (never as system services).
+#     loopback (never as system services); Chromium, headless, for the reader UI's
+#     end-to-end tests.
 #   - ONNX Runtime 1.30.0: the shared library from the onnxruntime-node npm package, into lib/.
 #   - bin/rascore.
 set -euo pipefail
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 ORT_VERSION=1.30.0
 ORT_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 DEB_PACKAGES=(build-essential pkg-config libgdcm-dev libgdcm-tools dcmtk nodejs npm
-	orthanc orthanc-dicomweb postgresql)
+	orthanc orthanc-dicomweb postgresql chromium)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 

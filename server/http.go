@@ -29,6 +29,8 @@ func (s *Server) routes() chi.Router {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	r.Get("/readyz", s.ready)
+	r.Get("/", s.uiIndex)
+	r.Get("/ui/{asset}", s.uiAsset)
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.authenticate, middleware.Timeout(s.cfg.RequestTimeout))
@@ -44,6 +46,14 @@ func (s *Server) routes() chi.Router {
 		r.Get("/v1/studies/{id}/report.csv", s.reportCSV)
 		r.Get("/v1/studies/{id}/overlay.png", s.overlayPNG)
 		r.Get("/v1/studies/{id}/report.html", s.reportHTML)
+		r.Get("/v1/studies/{id}/film.png", s.filmPNG)
+		r.Get("/v1/studies/{id}/read.json", s.readJSON)
+		r.Get("/v1/studies/{id}/read.csv", s.readCSV)
+		r.Post("/v1/studies/{id}/corrections", s.correct)
+		r.Post("/v1/studies/{id}/sign-off", s.signOff)
+		r.Get("/v1/studies/{id}/audit", s.audit)
+		r.Get("/v1/studies/{id}/sites/{column}/patch.png", s.patchPNG)
+		r.Get("/v1/worklist", s.worklist)
 		r.Get("/v1/jobs/{id}", s.getJob)
 		r.Post("/dicomweb/studies", s.stow)
 		r.Post("/dicomweb/studies/{study}", s.stow)

@@ -1,9 +1,11 @@
 // Package server is rascore as a service: an HTTP API that takes films (upload or DICOMweb
 // STOW-RS), queues one durable job per film on River, scores it with package pipeline, and
-// serves the report as JSON, CSV, overlay PNG and HTML. It takes a store (SQLite or
+// serves the report as JSON, CSV, overlay PNG and HTML, and a reader UI at / in which a human
+// reader corrects and signs off the AI's read (package review). It takes a store (SQLite or
 // PostgreSQL), a data dir and a scorer; it gives an http.Handler and runs the workers. Every
-// route but /healthz and /readyz needs an API key. Logs carry study, film and key ids, never a
-// patient's name or ID; files under the data dir are named by random study ids.
+// route but /healthz, /readyz and the UI's own files needs an API key. Logs carry study, film
+// and key ids, never a patient's name or ID; files under the data dir are named by random
+// study ids.
 //
 // Output is research output, not for clinical use.
 package server
@@ -72,6 +74,8 @@ type Server struct {
 	started atomic.Bool
 	// checks bounds how many uploads are decoded at once, and with it the memory they take.
 	checks chan struct{}
+	// films keeps the films the viewer showed last, decoded.
+	films films
 }
 
 // New migrates the store and River's tables and makes the server; Start runs its workers.

@@ -104,7 +104,8 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Migrate makes the store's tables where they are missing.
+// Migrate makes the store's tables where they are missing, those of readers' corrections
+// among them.
 func (db *DB) Migrate(ctx context.Context) error {
 	blob, serial := "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT"
 	if db.Kind == Postgres {
@@ -134,7 +135,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate store: %w", err)
 		}
 	}
-	return nil
+	return db.migrateReads(ctx)
 }
 
 // Execer runs a statement, inside a transaction of either engine.

@@ -75,6 +75,7 @@ func newServeCmd() *cobra.Command {
 score films and the store. Films come by upload (POST /v1/studies) or from a PACS by DICOMweb
 STOW-RS (POST /dicomweb/studies); each becomes a study with a durable job, so a crash or a
 restart loses nothing. The API is described at /openapi.json; /metrics is for Prometheus.
+The reader UI, where a reader checks, corrects and signs off each read, is at /.
 
 Every route but /healthz and /readyz needs an API key (rascore keys create), sent as
 "Authorization: Bearer KEY" or as the password of basic authentication.
