@@ -82,7 +82,8 @@ func startPostgres(t *testing.T) string {
 }
 
 // TestPostgres runs the upload check on PostgreSQL through River's pgx driver: the same
-// report, CSV, overlay, metrics and audit trail as on SQLite.
+// report, CSV, overlay, metrics and audit trail as on SQLite; then, on a fresh database, the
+// reader's corrections and sign-off.
 func TestPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL")
@@ -92,4 +93,5 @@ func TestPostgres(t *testing.T) {
 		t.Fatalf("store kind %s", e.db.Kind)
 	}
 	checkUploadScores(t, e)
+	checkReadAPI(t, newTestEnv(t, startPostgres(t), nil))
 }

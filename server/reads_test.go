@@ -17,7 +17,10 @@ import (
 // one changes the read, its CSV and the worklist's totals but not the AI's report; the film
 // and a patch come back as pictures; sign-off locks the read.
 func TestReadAPI(t *testing.T) {
-	e := newTestEnv(t, "", nil)
+	checkReadAPI(t, newTestEnv(t, "", nil))
+}
+
+func checkReadAPI(t *testing.T, e *testEnv) {
 	code, b := e.do(t, "POST", "/v1/studies", "application/dicom", sampleFilm(t))
 	if code != http.StatusAccepted {
 		t.Fatalf("upload: %d %s", code, b)
