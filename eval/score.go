@@ -7,6 +7,7 @@ import (
 
 	"rascore/dataset"
 	"rascore/phantom"
+	"rascore/read"
 	"rascore/score"
 	"rascore/svdh"
 )
@@ -327,4 +328,74 @@ func mae(x, y []float64) float64 {
 		s += math.Abs(x[i] - y[i])
 	}
 	return s / float64(len(x))
+}
+
+// RealSanity is what scoring real films without grades can show: that the pipeline runs
+// through, places every joint, and grades films of people without RA (the atlas's children)
+// mostly 0. The share graded 0 is a sanity figure, not an accuracy.
+type RealSanity struct {
+	Set         string   `json:"set"`
+	Films       int      `json:"films"`
+	Hands       int      `json:"hands"`
+	NoHand      int      `json:"no_hand"`
+	Sites       int      `json:"sites"`
+	Placed      int      `json:"placed"`
+	GradedZero  float64  `json:"graded_zero"`
+	NeedsReview float64  `json:"needs_review"`
+	MeanTotal   float64  `json:"mean_total"`
+	SpacingNote string   `json:"spacing"`
+	Failed      []string `json:"failed,omitempty"`
+	// ByFilmTotals is each film's total SvdH, by image name.
+	ByFilmTotals map[string]int `json:"totals_by_film"`
+}
+
+// ScoreRealFilms scores cases (films without grades) with the spacing each case states,
+// marked estimated when the case says it is assumed.
+func ScoreRealFilms(set string, s *score.Scorer, cases []Case) RealSanity {
+	rs := RealSanity{Set: set, Films: len(cases), ByFilmTotals: map[string]int{}}
+	zero, review, totals := 0, 0, 0
+	for _, c := range cases {
+		rg := *c.Film
+		if c.Assumed {
+			rg.SpacingMM = [2]float64{c.SpacingMM, c.SpacingMM}
+			rg.SpacingSource = read.SpacingEstimated
+			rs.SpacingNote = fmt.Sprintf("assumed %.3g mm/px", c.SpacingMM)
+		}
+		film, err := s.Score(&rg)
+		if err != nil {
+			rs.Failed = append(rs.Failed, fmt.Sprintf("%s: %v", c.Name, err))
+			continue
+		}
+		if film.NoHand {
+			rs.NoHand++
+		}
+		for _, h := range film.Hands {
+			rs.Hands++
+			totals += h.Totals.Total
+			rs.ByFilmTotals[c.Name] += h.Totals.Total
+			for _, st := range h.Sites {
+				rs.Sites++
+				if st.NeedsReview {
+					review++
+				}
+				if st.Grade == nil {
+					continue
+				}
+				rs.Placed++
+				if st.Grade.Grade == 0 {
+					zero++
+				}
+			}
+		}
+	}
+	if rs.Placed > 0 {
+		rs.GradedZero = float64(zero) / float64(rs.Placed)
+	}
+	if rs.Sites > 0 {
+		rs.NeedsReview = float64(review) / float64(rs.Sites)
+	}
+	if rs.Hands > 0 {
+		rs.MeanTotal = float64(totals) / float64(rs.Hands)
+	}
+	return rs
 }

@@ -71,15 +71,26 @@ def summary(pj, pe, part):
 
 
 def fit_temperature(model, head, part, joints, col):
-    """The temperature that minimises the head's validation NLL (grid search)."""
+    """The temperature that minimises the head's validation NLL (grid search).
+
+    The network runs once: the head's scores are kept and only the temperature varies.
+    """
+    scores = []
+    captured = head.score.register_forward_hook(lambda m, i, o: scores.append(o.detach()))
+    predict(model, part, joints)
+    captured.remove()
+    s = torch.cat(scores)
+    target = torch.from_numpy(part.labels[:, col].astype(np.int64))
     best = (float("inf"), 1.0)
-    for t in np.exp(np.linspace(math.log(0.5), math.log(3.0), 41)):
-        head.temperature.fill_(float(t))
-        pj, pe = predict(model, part, joints)
-        p = pj if col == 1 else pe
-        loss = float(nll(p, torch.from_numpy(part.labels[:, col].astype(np.int64))))
-        if loss < best[0]:
-            best = (loss, float(t))
+    with torch.no_grad():
+        b = head.thresholds()[None]
+        for t in np.exp(np.linspace(math.log(0.5), math.log(3.0), 41)):
+            cum = torch.sigmoid((s - b) / float(t))
+            upper = torch.cat([torch.ones_like(cum[:, :1]), cum], 1)
+            lower = torch.cat([cum, torch.zeros_like(cum[:, :1])], 1)
+            loss = float(nll((upper - lower).clamp_min(0), target))
+            if loss < best[0]:
+                best = (loss, float(t))
     head.temperature.fill_(best[1])
     return best[1]
 
