@@ -3,7 +3,6 @@ package dataset
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -239,6 +238,16 @@ func phantomFilm(seed uint64, index int) func() (film, error) {
 }
 
 func runJobs(jobs []job, results [][]view, o LocateOptions) error {
+	return forEach(len(jobs), o.Workers, o.Progress, func(i int) error {
+		views, err := makeViews(jobs[i], o)
+		results[i] = views
+		return err
+	})
+}
+
+// forEach runs do(i) for every i below n on workers goroutines, calls progress (if set) after
+// each, and returns the first error (on one line) with how many failed.
+func forEach(n, workers int, progress func(done, total int), do func(i int) error) error {
 	var (
 		mu   sync.Mutex
 		done int
@@ -246,31 +255,33 @@ func runJobs(jobs []job, results [][]view, o LocateOptions) error {
 		wg   sync.WaitGroup
 	)
 	next := make(chan int)
-	for range max(1, o.Workers) {
+	for range max(1, workers) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				views, err := makeViews(jobs[i], o)
+				err := do(i)
 				mu.Lock()
-				results[i] = views
 				if err != nil {
 					errs = append(errs, err)
 				}
 				done++
-				if o.Progress != nil {
-					o.Progress(done, len(jobs))
+				if progress != nil {
+					progress(done, n)
 				}
 				mu.Unlock()
 			}
 		}()
 	}
-	for i := range jobs {
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return fmt.Errorf("%d of %d failed, the first: %w", len(errs), n, errs[0])
+	}
+	return nil
 }
 
 // makeViews cuts a job's views.

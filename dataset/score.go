@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"rascore/crop"
 	"rascore/phantom"
@@ -56,17 +55,23 @@ type ScoreOptions struct {
 	JitterMM float64
 	// RA2 adds films in the RA2-DREAM layout (a CSV of grades and images beside it); nil
 	// leaves them out. Their sites are placed by Place.
-	RA2     *RA2Source
-	Seed    uint64
-	Workers int
+	RA2 *RA2Source
+	// AtlasDir adds the hand-landmark atlas's train and valid films (children and adolescents
+	// without RA) as real joints of grade 0, AtlasViews patches per joint, at the joints the
+	// landmarks give and AtlasSpacingMM per pixel; empty leaves them out. The test split is
+	// never written.
+	AtlasDir   string
+	AtlasViews int
+	Seed       uint64
+	Workers    int
 	// Progress, if set, is called after each film with the films done and in all.
 	Progress func(done, total int)
 }
 
 // DefaultScoreOptions returns the settings the shipped scorer was trained with.
 func DefaultScoreOptions() ScoreOptions {
-	return ScoreOptions{Spec: crop.DefaultSiteSpec(), Phantoms: 1200, PhantomsValid: 150,
-		Views: 2, JitterMM: 0.3, Seed: 1, Workers: 2}
+	return ScoreOptions{Spec: crop.DefaultSiteSpec(), Phantoms: 1000, PhantomsValid: 150,
+		Views: 2, JitterMM: 0.3, AtlasViews: 4, Seed: 1, Workers: 2}
 }
 
 // ScoreHand is one hand to cut patches from: its side, each joint's position (film pixels)
@@ -120,7 +125,7 @@ func JointIndex(j svdh.Joint) int {
 // WriteScore writes a score shard folder: score.json (layout, patch spec, joint order, grade
 // counts) and, per part (train, valid), NAME.images.u8 (N patches of Size² bytes, cut by
 // crop.SitePatch), NAME.labels.i8 (N × (joint index, JSN, erosion), −1 where a grade is not
-// scored) and NAME.sources.u8 (0 RA2-layout film, 1 phantom).
+// scored) and NAME.sources.u8 (0 RA2-layout film, 1 phantom, 2 atlas film).
 func WriteScore(o ScoreOptions) error {
 	if o.Spec.Size < 16 || o.Spec.MMPerPx <= 0 || o.Spec.WristMMPerPx <= 0 {
 		return fmt.Errorf("dataset: patch spec %+v", o.Spec)
@@ -144,6 +149,23 @@ func WriteScore(o ScoreOptions) error {
 		jobs = append(jobs, scoreJob{part: part, views: views, src: 1,
 			seed: seed*7919 + uint64(index), load: phantomScoreFilm(seed, index)})
 	}
+	if o.AtlasDir != "" {
+		films, err := LoadLandmarks(o.AtlasDir)
+		if err != nil {
+			return err
+		}
+		for i, f := range films {
+			part, views := "train", o.AtlasViews
+			switch f.Split {
+			case Valid:
+				part, views = "valid", 1
+			case Test:
+				continue // the test split is for evaluation only
+			}
+			jobs = append(jobs, scoreJob{part: part, views: views, src: 2,
+				seed: o.Seed*1_000_033 + uint64(i), load: atlasScoreFilm(f)})
+		}
+	}
 	if o.RA2 != nil {
 		films, err := o.RA2.films()
 		if err != nil {
@@ -160,45 +182,18 @@ func WriteScore(o ScoreOptions) error {
 	}
 
 	results := make([][]patch, len(jobs))
-	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		done int
-		errs []error
-	)
-	next := make(chan int)
-	for range max(1, o.Workers) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				j := jobs[i]
-				rng := rand.New(rand.NewPCG(j.seed, 0x73636f7265))
-				img, hands, err := j.load()
-				var ps []patch
-				if err == nil {
-					ps = cutPatches(img, hands, j.views, j.part == "train", o, rng, j.src)
-				}
-				mu.Lock()
-				results[i] = ps
-				if err != nil {
-					errs = append(errs, err)
-				}
-				done++
-				if o.Progress != nil {
-					o.Progress(done, len(jobs))
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := range jobs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if len(errs) > 0 {
-		return fmt.Errorf("dataset: %d films failed, first: %w", len(errs), errs[0])
+	err := forEach(len(jobs), o.Workers, o.Progress, func(i int) error {
+		j := jobs[i]
+		img, hands, err := j.load()
+		if err != nil {
+			return err
+		}
+		rng := rand.New(rand.NewPCG(j.seed, 0x73636f7265))
+		results[i] = cutPatches(img, hands, j.views, j.part == "train", o, rng, j.src)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
 	}
 
 	meta := scoreMeta{Schema: ScoreSchema, Spec: o.Spec, MaxJSN: svdh.MaxJSN,
@@ -225,6 +220,34 @@ func WriteScore(o ScoreOptions) error {
 	}
 	b, _ := json.MarshalIndent(meta, "", "  ")
 	return os.WriteFile(filepath.Join(o.Out, "score.json"), append(b, '\n'), 0o644)
+}
+
+// AtlasSpacingMM is the pixel size assumed for the scaled atlas films, which state none: the
+// middle of the 0.14–0.2 mm the data's README estimates.
+const AtlasSpacingMM = 0.17
+
+// atlasScoreFilm reads an atlas film: one left hand, every scored site grade 0 (the atlas
+// shows children without RA; open growth plates and unfused epiphyses are not damage).
+func atlasScoreFilm(li LandmarkImage) func() (*read.Radiograph, []ScoreHand, error) {
+	return func() (*read.Radiograph, []ScoreHand, error) {
+		img, err := read.Read(li.Path, read.WithAssumedSpacing(AtlasSpacingMM))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", li.Image, err)
+		}
+		h := ScoreHand{Side: svdh.Left, Points: map[svdh.Joint]crop.Point{},
+			JSN: map[svdh.Joint]int{}, Erosion: map[svdh.Joint]int{}}
+		for j, p := range JointsFromLandmarks(&li.Landmarks) {
+			h.Points[j] = crop.Point{X: p.Centre.X, Y: p.Centre.Y}
+		}
+		for _, site := range svdh.Select(svdh.Hand, svdh.Left) {
+			if site.Kind == svdh.JSN {
+				h.JSN[site.Joint] = 0
+			} else {
+				h.Erosion[site.Joint] = 0
+			}
+		}
+		return img, []ScoreHand{h}, nil
+	}
 }
 
 // PhantomScoreHands turns a phantom's truth into the hands WriteScore cuts from.

@@ -22,7 +22,28 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from scorer_model import Scorer, ScorerConfig  # noqa: E402
-from shards import load_score  # noqa: E402
+from shards import ScorePart, load_score  # noqa: E402
+
+
+def load_scores(folders):
+    """Loads and joins shard folders; their patch spec and joint order must agree."""
+    metas, joined = [], {}
+    for f in folders:
+        meta, parts = load_score(f)
+        if metas and (meta["spec"] != metas[0]["spec"] or meta["joints"] != metas[0]["joints"]):
+            raise ValueError(f"{f}: patch spec or joints differ from {folders[0]}")
+        metas.append(meta)
+        for name, p in parts.items():
+            if name in joined:
+                q = joined[name]
+                p = ScorePart(name, np.concatenate([q.images, p.images]),
+                              np.concatenate([q.labels, p.labels]),
+                              np.concatenate([q.sources, p.sources]))
+            joined[name] = p
+    meta = dict(metas[0])
+    meta["options"] = [m.get("options", {}) for m in metas]
+    meta["parts"] = [{"folder": f, "parts": m["parts"]} for f, m in zip(folders, metas)]
+    return meta, joined
 
 
 def log(msg: str) -> None:
@@ -97,7 +118,8 @@ def fit_temperature(model, head, part, joints, col):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--shards", required=True)
+    ap.add_argument("--shards", required=True, nargs="+",
+                    help="one or more shard folders with the same patch spec; parts are joined")
     ap.add_argument("--out", default="models")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--batch", type=int, default=64)
@@ -105,6 +127,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--minutes", type=float, default=45, help="stop after this long")
+    ap.add_argument("--init", help="start from these weights (a .pt this script saved)")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -112,7 +135,7 @@ def main() -> None:
     random.seed(args.seed)
     torch.set_num_threads(args.threads)
 
-    meta, parts = load_score(args.shards)
+    meta, parts = load_scores(args.shards)
     train, valid = parts["train"], parts["valid"]
     joints = len(meta["joints"])
     log(f"train {len(train.images)} patches, valid {len(valid.images)} patches")
@@ -120,6 +143,11 @@ def main() -> None:
     cfg = ScorerConfig(joints=joints, jsn_classes=meta["max_jsn"] + 1,
                        erosion_classes=meta["max_erosion"] + 1)
     model = Scorer(cfg)
+    if args.init:
+        model.load_state_dict(torch.load(args.init))
+        model.jsn.temperature.fill_(1.0)
+        model.erosion.temperature.fill_(1.0)
+        log(f"starting from {args.init} (temperatures reset to 1)")
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps = math.ceil(len(train.images) / args.batch) * args.epochs
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps,

@@ -94,6 +94,12 @@ joints placed by the locator; every tenth film goes to the validation part).`,
 			if err := rf.check(); err != nil {
 				return err
 			}
+			if o.AtlasDir != "" {
+				if _, err := os.Stat(o.AtlasDir); err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "atlas not found at %s: left out\n", o.AtlasDir)
+					o.AtlasDir = ""
+				}
+			}
 			if ra2CSV != "" {
 				loc, err := newLocator()
 				if err != nil {
@@ -126,6 +132,9 @@ joints placed by the locator; every tenth film goes to the validation part).`,
 	f.IntVar(&o.Views, "views", o.Views, "patches per joint of a training film")
 	f.Float64Var(&o.JitterMM, "jitter-mm", o.JitterMM,
 		"standard deviation of the position error added to true joints (mm)")
+	f.StringVar(&o.AtlasDir, "atlas", "",
+		"hand-landmark folder: its train and valid films join as grade-0 joints (optional)")
+	f.IntVar(&o.AtlasViews, "atlas-views", o.AtlasViews, "patches per joint of a training atlas film")
 	f.StringVar(&ra2CSV, "ra2-csv", "", "RA2-DREAM-layout CSV of grades (optional)")
 	f.StringVar(&ra2Images, "ra2-images", "", "folder of the RA2 images (default: beside the CSV)")
 	f.Uint64Var(&o.Seed, "seed", o.Seed, "seed for the augmentation")
