@@ -216,7 +216,7 @@ func summary(r *report.Report) string {
 		s := fmt.Sprintf("%s SvdH %d (erosion %d, JSN %d)", report.HandName(h.Laterality),
 			t.Total, t.Erosion, t.JSN)
 		if t.NeedsReview > 0 {
-			s += fmt.Sprintf(", %d sites to review", t.NeedsReview)
+			s += fmt.Sprintf(", %d to review", t.NeedsReview)
 		}
 		parts = append(parts, s)
 	}
