@@ -9,7 +9,6 @@ package crop
 
 import (
 	"math"
-	"slices"
 
 	"rascore/read"
 )
@@ -137,8 +136,9 @@ func Normalise(view []float32) {
 	}
 	lo, hi := float32(0), float32(1)
 	if len(vals) > 0 {
-		slices.Sort(vals)
-		lo, hi = vals[len(vals)/100], vals[(len(vals)*99)/100]
+		k1, k2 := len(vals)/100, (len(vals)*99)/100
+		hi = nth(vals, k2)
+		lo = nth(vals[:k2+1], k1) // after the first pass these hold the k2+1 smallest
 	}
 	span := hi - lo
 	for i, v := range view {
@@ -150,6 +150,41 @@ func Normalise(view []float32) {
 			view[i] = float32(math.Round(x*255) / 255)
 		}
 	}
+}
+
+// nth returns the k-th smallest of v (0-based), the value sorting would put at index k, and
+// leaves v partitioned around it: v[:k] ≤ v[k] ≤ v[k+1:]. Quickselect with a three-way
+// partition, so runs of equal values (flat film) stay linear.
+func nth(v []float32, k int) float32 {
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		a, b, c := v[lo], v[lo+(hi-lo)/2], v[hi]
+		pivot := max(min(a, b), min(max(a, b), c)) // median of three
+		// v[lo:lt] < pivot, v[lt:i] == pivot, v[gt+1:hi+1] > pivot
+		lt, i, gt := lo, lo, hi
+		for i <= gt {
+			switch {
+			case v[i] < pivot:
+				v[lt], v[i] = v[i], v[lt]
+				lt++
+				i++
+			case v[i] > pivot:
+				v[i], v[gt] = v[gt], v[i]
+				gt--
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt - 1
+		case k > gt:
+			lo = gt + 1
+		default:
+			return pivot
+		}
+	}
+	return v[k]
 }
 
 // Bytes quantises a normalised view to bytes for a shard.

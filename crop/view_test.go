@@ -3,6 +3,7 @@ package crop
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"rascore/read"
@@ -73,5 +74,35 @@ func TestNormalise(t *testing.T) {
 	b := Bytes(view[:4])
 	if b[0] != 0 || b[3] != 255 || b[2] < 127 || b[2] > 128 {
 		t.Errorf("bytes %v", b)
+	}
+}
+
+// nth gives what sorting would put at each index, duplicates and all.
+func TestNthMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 3, 10, 101, 9216} {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.IntN(50)) / 7 // many repeats
+		}
+		sorted := slices.Clone(v)
+		slices.Sort(sorted)
+		for _, k := range []int{0, n / 100, n / 2, (n * 99) / 100, n - 1} {
+			w := slices.Clone(v)
+			if got := nth(w, k); got != sorted[k] {
+				t.Fatalf("n %d k %d: %v, want %v", n, k, got, sorted[k])
+			}
+		}
+	}
+}
+
+// A flat view (all one value) is selected in linear time and gives that value.
+func TestNthFlat(t *testing.T) {
+	v := make([]float32, 1<<18)
+	for i := range v {
+		v[i] = 0.5
+	}
+	if got := nth(v, len(v)*99/100); got != 0.5 {
+		t.Fatalf("got %v", got)
 	}
 }

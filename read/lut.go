@@ -133,17 +133,20 @@ func applyVOI(values []float64, ds dicom.Dataset, rg *Radiograph) {
 
 // window applies a VOI window as DICOM PS3.3 C.11.2.1.2 defines it.
 func window(values []float64, c, w float64, fn string) {
-	for i, x := range values {
-		var y float64
-		switch fn {
-		case "SIGMOID":
-			y = 1 / (1 + math.Exp(-4*(x-c)/w))
-		case "LINEAR_EXACT":
-			y = (x-c)/w + 0.5
-		default:
-			y = (x-(c-0.5))/(w-1) + 0.5
+	switch fn {
+	case "SIGMOID":
+		for i, x := range values {
+			values[i] = clamp01(1 / (1 + math.Exp(-4*(x-c)/w)))
 		}
-		values[i] = clamp01(y)
+	case "LINEAR_EXACT":
+		for i, x := range values {
+			values[i] = clamp01((x-c)/w + 0.5)
+		}
+	default:
+		lo, scale := c-0.5, 1/(w-1)
+		for i, x := range values {
+			values[i] = clamp01((x-lo)*scale + 0.5)
+		}
 	}
 }
 
@@ -177,7 +180,16 @@ func colourToGrey(st *storedImage, photometric string) []float64 {
 	return out
 }
 
-func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
+// clamp01 limits v to [0, 1] (NaN stays NaN); plain comparisons, as it runs per pixel.
+func clamp01(v float64) float64 {
+	if v < 0 {
+		return 0
+	}
+	if v > 1 {
+		return 1
+	}
+	return v
+}
 
 // lut is a DICOM lookup table: entries for inputs first, first+1, …; inputs outside map to
 // the end entries.

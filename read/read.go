@@ -82,6 +82,14 @@ func Read(path string, opts ...Option) (*Radiograph, error) {
 // ReadFile returns a file's bytes, refusing one over the byte limit before reading any of it:
 // for callers that need the bytes too (to hash them) before Decode.
 func ReadFile(path string, opts ...Option) ([]byte, error) {
+	// Stat before opening: opening a pipe blocks until someone writes to it.
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if st.IsDir() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errFolder}
+	} else if !st.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errNotRegular}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -92,12 +100,25 @@ func ReadFile(path string, opts ...Option) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.IsDir() {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: errFolder}
+	if !st.Mode().IsRegular() {
+		// replaced between the two looks
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errNotRegular}
 	}
 	if st.Size() > o.maxBytes {
 		return nil, fmt.Errorf("%w: file of %d bytes is over the limit of %d", ErrTooLarge,
 			st.Size(), o.maxBytes)
+	}
+	// Look at the head first, so a large file of another kind is not read whole.
+	head := make([]byte, 132)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, err
+	}
+	if !plausibleHead(head[:n]) {
+		return nil, ErrUnknownFormat
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, o.maxBytes+1))
 	if err != nil {
@@ -164,6 +185,24 @@ func sniff(b []byte) string {
 	return ""
 }
 
+// plausibleHead says whether a file's first 132 bytes could start a file Decode reads: sniff
+// knows them, or they start with an even group tag as a bare DICOM data set does (whose first
+// element may be longer than the head, so its length is not checked here).
+func plausibleHead(b []byte) bool {
+	if sniff(b) != "" {
+		return true
+	}
+	if len(b) < 8 {
+		return false
+	}
+	for _, bo := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+		if g := bo.Uint16(b[0:2]); g%2 == 0 && g >= 0x0002 && g <= 0x7FE0 {
+			return true
+		}
+	}
+	return false
+}
+
 // looksLikeBareDataSet recognises a DICOM data set written without preamble or meta group: it
 // starts with an even (public) group tag followed by either an explicit VR (two capital
 // letters) or an implicit length that fits in the file.
@@ -189,6 +228,8 @@ func looksLikeBareDataSet(b []byte) bool {
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 var errFolder = errors.New("a folder, not a file")
+
+var errNotRegular = errors.New("not a regular file (a pipe, device or socket)")
 
 // PatientKey hashes a patient ID with a salt into a short stable key that can sit in logs and
 // file names. An empty ID gives an empty key.

@@ -410,9 +410,14 @@ var imageExts = map[string]bool{".dcm": true, ".dicom": true, ".png": true, ".jp
 	".jpeg": true, ".tif": true, ".tiff": true}
 
 // findImages lists the radiographs under root in lexical order, leaving out hidden files and
-// folders and the folder skip.
+// folders and the folder skip. Links to files are followed; anything else with an image's name
+// that is not a regular file (a dangling link, a pipe) is listed too, so that it is reported as
+// failed rather than passed over; links to folders are not followed.
 func findImages(root, skip string) ([]string, error) {
 	skipAbs, _ := filepath.Abs(skip)
+	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		root += string(filepath.Separator) // walk the folder the link names
+	}
 	var out []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -425,10 +430,20 @@ func findImages(root, skip string) ([]string, error) {
 			}
 			return nil
 		}
-		if hidden || !d.Type().IsRegular() {
+		if hidden {
 			return nil
 		}
 		ext := strings.ToLower(filepath.Ext(d.Name()))
+		if !d.Type().IsRegular() {
+			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+				slog.Warn("batch: link to a folder not followed", "path", path)
+				return nil
+			}
+			if imageExts[ext] {
+				out = append(out, path) // read fails with the reason, listed as failed
+			}
+			return nil
+		}
 		if imageExts[ext] || (ext == "" && hasDICOMMagic(path)) {
 			out = append(out, path)
 		}
