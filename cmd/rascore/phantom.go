@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"rascore/phantom"
 	"rascore/svdh"
@@ -59,11 +61,11 @@ phantom-s<seed>-<index>.dcm or .png.`,
 					return err
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), truthLine(truth))
-				if count > 1 {
+				if count > 1 && isTerminal(stderr) {
 					fmt.Fprintf(stderr, "\rphantom: %d/%d films", i+1, count)
 				}
 			}
-			if count > 1 {
+			if count > 1 && isTerminal(stderr) {
 				fmt.Fprintln(stderr)
 			}
 			if sh != nil {
@@ -171,4 +173,10 @@ func writeFile(path string, write func(*bufio.Writer) error) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// isTerminal says whether w is a terminal, where progress may rewrite its line.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
