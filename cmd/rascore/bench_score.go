@@ -94,12 +94,12 @@ training/bench_scorer.py to compare ONNX Runtime with PyTorch on the same input.
 					return err
 				}
 				t1 := time.Now()
-				film, err := sc.scorer.Score(rg)
+				film, err := sc.p.Score.Score(rg)
 				if err != nil {
 					return err
 				}
 				t2 := time.Now()
-				rep = report.New(sc.software, sc.models, data, rg, film)
+				rep = report.New(sc.p.Software, sc.p.Models, data, rg, film)
 				if err := rep.WriteJSON(&bytes.Buffer{}); err != nil {
 					return err
 				}
@@ -125,7 +125,7 @@ training/bench_scorer.py to compare ONNX Runtime with PyTorch on the same input.
 			if len(rep.Hands) == 0 {
 				return fmt.Errorf("%s: no hand found, nothing to time the scorer on", fig.Film)
 			}
-			patches, joints, err := handPatches(rg, rep, sc.scorer.Model.Spec())
+			patches, joints, err := handPatches(rg, rep, sc.p.Score.Model.Spec())
 			if err != nil {
 				return err
 			}
@@ -134,7 +134,7 @@ training/bench_scorer.py to compare ONNX Runtime with PyTorch on the same input.
 			var jsn, ero [][]float64
 			for range runs {
 				start := time.Now()
-				if jsn, ero, err = sc.scorer.Model.Predict(patches, joints); err != nil {
+				if jsn, ero, err = sc.p.Score.Model.Predict(patches, joints); err != nil {
 					return err
 				}
 				times = append(times, ms(time.Since(start)))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -13,13 +12,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"rascore/pipeline"
 	"rascore/read"
 	"rascore/report"
-	"rascore/score"
 )
 
 func newScoreCmd() *cobra.Command {
@@ -260,39 +258,25 @@ func (f *outputFlags) check() error {
 	return nil
 }
 
-// filmScorer scores films one file at a time; it is made once per command and safe for
-// concurrent use (the networks serialise their runs).
+// filmScorer scores films one file at a time with the same pipeline the server uses
+// (package pipeline); it is made once per command and safe for concurrent use (the networks
+// serialise their runs).
 type filmScorer struct {
-	scorer         *score.Scorer
-	models         []report.ModelRef
-	rf             *readFlags
-	software       string
-	overlayMaxSide int
+	p  *pipeline.Scorer
+	rf *readFlags
 }
 
 func newFilmScorer(rf *readFlags, overlayMaxSide int) (*filmScorer, error) {
-	loc, err := newLocator()
+	opts := rf.options() // the salt is read once, before any worker starts
+	p, err := pipeline.New(fmt.Sprintf("rascore %s (commit %s)", version, commit()), opts,
+		overlayMaxSide)
 	if err != nil {
 		return nil, err
 	}
-	model, err := score.LoadDefault()
-	if err != nil {
-		loc.Model.Close()
-		return nil, err
-	}
-	rf.options() // the salt is read once, before any worker starts
-	return &filmScorer{
-		scorer: &score.Scorer{Locator: loc, Model: model, Settings: score.DefaultSettings()},
-		models: report.ModelRefs(loc.Model.Info, model.Info), rf: rf,
-		software:       fmt.Sprintf("rascore %s (commit %s)", version, commit()),
-		overlayMaxSide: overlayMaxSide,
-	}, nil
+	return &filmScorer{p: p, rf: rf}, nil
 }
 
-func (sc *filmScorer) close() {
-	sc.scorer.Locator.Model.Close()
-	sc.scorer.Model.Close()
-}
+func (sc *filmScorer) close() { sc.p.Close() }
 
 // scoreFile reads, scores and reports one file. On a failure after the bytes were read, the
 // report returned carries the input's hash (and only that), so the failure can be named by
@@ -307,21 +291,14 @@ func (sc *filmScorer) scoreFile(path string) (*report.Report, *read.Radiograph, 
 
 // scoreBytes decodes, scores and reports one file's bytes, failing as scoreFile does.
 func (sc *filmScorer) scoreBytes(data []byte) (*report.Report, *read.Radiograph, error) {
-	start := time.Now()
-	rg, err := read.Decode(bytes.NewReader(data), sc.rf.options()...)
+	r, rg, tm, err := sc.p.Film(data)
 	if err != nil {
-		return failedReport(data), nil, err
-	}
-	film, err := sc.scorer.Score(rg)
-	if err != nil {
-		r := failedReport(data)
 		slog.Warn("film not scored", "film", r.Input.FilmID, "err", err)
 		return r, nil, err
 	}
-	r := report.New(sc.software, sc.models, data, rg, film)
 	slog.Info("film scored", "film", r.Input.FilmID, "patient", r.Input.PatientKey,
 		"hands", len(r.Hands), "total", r.Totals.Total, "review", r.Totals.NeedsReview,
-		"ms", time.Since(start).Milliseconds())
+		"ms", (tm.Read + tm.Score + tm.Report).Milliseconds())
 	return r, rg, nil
 }
 
@@ -338,13 +315,7 @@ func readBytes(path string, rf *readFlags) ([]byte, error) {
 
 // overlay draws a scored film and encodes it as PNG.
 func (sc *filmScorer) overlay(rg *read.Radiograph, r *report.Report) ([]byte, error) {
-	return report.EncodePNG(report.ScoreOverlay(rg, r, sc.overlayMaxSide))
-}
-
-// failedReport names a film that could not be scored: its hash and nothing else.
-func failedReport(data []byte) *report.Report {
-	sha := sha256Hex(data)
-	return &report.Report{Input: report.Input{SHA256: sha, FilmID: report.FilmID(sha)}}
+	return sc.p.Overlay(rg, r)
 }
 
 // writeFilmOutputs writes a film's own files into dir, named by its film id: the report, the
