@@ -102,8 +102,8 @@ func keyID(ctx context.Context) string {
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret := ""
-		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
-			secret = strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+		if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "Bearer ") {
+			secret = strings.TrimSpace(h[7:]) // the scheme is case-insensitive (RFC 7235)
 		} else if _, pw, ok := r.BasicAuth(); ok {
 			secret = pw
 		}

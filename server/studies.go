@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -109,15 +111,16 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, str
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
 		return nil, "", &httpError{http.StatusUnsupportedMediaType, "Content-Type missing or " +
-			"malformed: want application/dicom, image/png, image/jpeg, image/tiff or " +
-			"multipart/form-data"}
+			"malformed: want application/dicom, image/png, image/jpeg, image/tiff, " +
+			"application/octet-stream or multipart/form-data"}
 	}
 	if mt == "multipart/form-data" {
 		return readFilePart(multipart.NewReader(r.Body, params["boundary"]))
 	}
 	if _, ok := uploadTypes[mt]; !ok {
 		return nil, "", &httpError{http.StatusUnsupportedMediaType, "Content-Type " + mt +
-			": want application/dicom, image/png, image/jpeg, image/tiff or multipart/form-data"}
+			": want application/dicom, image/png, image/jpeg, image/tiff, " +
+			"application/octet-stream or multipart/form-data"}
 	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -168,6 +171,15 @@ func readErr(err error) error {
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) || errors.Is(err, context.DeadlineExceeded) {
 		return err
+	}
+	var ne net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &httpError{http.StatusRequestTimeout, "request body too slow: the request " +
+			"timeout passed before it arrived"}
+	}
+	if errors.As(err, &ne) {
+		// the connection's own error names socket addresses; say what happened instead
+		return &httpError{http.StatusBadRequest, "request body unreadable: connection failed"}
 	}
 	return &httpError{http.StatusBadRequest, "request body unreadable: " + err.Error()}
 }
