@@ -41,3 +41,14 @@ func TestBearerCaseAndSlowBody(t *testing.T) {
 		t.Errorf("slow body: %q, want a 408 naming no address", got)
 	}
 }
+
+// Two files in one multipart upload are refused, not half taken.
+func TestTwoFilesInOneUpload(t *testing.T) {
+	e := newTestEnv(t, "", nil)
+	body := "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nxx\r\n" +
+		"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b\"\r\n\r\nyy\r\n--B--\r\n"
+	code, b := e.do(t, "POST", "/v1/studies", "multipart/form-data; boundary=B", []byte(body))
+	if code != http.StatusBadRequest || !strings.Contains(string(b), "one film per upload") {
+		t.Errorf("%d %s, want 400 one film per upload", code, b)
+	}
+}

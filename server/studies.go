@@ -154,12 +154,18 @@ func readFilePart(mr *multipart.Reader) ([]byte, string, error) {
 		if _, ok := uploadTypes[mt]; !ok {
 			mt = "application/octet-stream"
 		}
-		// The rest of the body must be well formed too: a cut body is refused.
+		// The rest of the body must be well formed too: a cut body is refused, and so is a
+		// second file, which would otherwise be dropped unseen.
 		for {
-			if _, err := mr.NextPart(); err == io.EOF {
+			q, err := mr.NextPart()
+			if err == io.EOF {
 				break
 			} else if err != nil {
 				return nil, "", readErr(err)
+			}
+			if q.FormName() == "file" {
+				return nil, "", &httpError{http.StatusBadRequest,
+					`one film per upload: the body has more than one part named "file"`}
 			}
 		}
 		return data, mt, nil
