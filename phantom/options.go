@@ -149,6 +149,9 @@ func (o Options) Validate() error {
 		return bad("spacing %g mm: want 0.05–0.5", o.SpacingMM)
 	case o.WidthPx < 0 || o.HeightPx < 0 || o.WidthPx > 20000 || o.HeightPx > 20000:
 		return bad("film size %dx%d px", o.WidthPx, o.HeightPx)
+	case (o.WidthPx > 0) != (o.HeightPx > 0):
+		return bad("film size %dx%d px: give the width and the height together, or neither",
+			o.WidthPx, o.HeightPx)
 	case o.WidthPx > 0 && (float64(o.WidthPx)*o.SpacingMM < 120*float64(o.Hands) ||
 		float64(o.HeightPx)*o.SpacingMM < 160):
 		// smaller films cannot hold a hand, and the truth would place joints off the film

@@ -509,6 +509,7 @@ func TestValidate(t *testing.T) {
 		func(o *Options) { o.Photometric = "RGB" },
 		func(o *Options) { o.Damage.Grades = map[string]int{"RH_mcp_J__2": 5} },
 		func(o *Options) { o.Damage.Grades = map[string]int{"LF_mtp_E__1": 1} },
+		func(o *Options) { o.HeightPx = 2400 }, // a height without a width would be ignored
 	}
 	for i, f := range bad {
 		o := DefaultOptions()
