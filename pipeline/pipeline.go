@@ -59,8 +59,13 @@ func (s *Scorer) Close() {
 	s.Score.Model.Close()
 }
 
-// Check reads the file as Film would, so that a file that cannot be scored is refused before
-// it is queued.
+// Probe checks the file without decoding its pixels (read.Probe): cheap enough to refuse a bad
+// upload at once; Film may still fail on a corrupt compressed stream.
+func (s *Scorer) Probe(data []byte) (read.Info, error) {
+	return read.Probe(data, s.ReadOptions...)
+}
+
+// Check reads the file as Film would, pixels and all.
 func (s *Scorer) Check(data []byte) (*read.Radiograph, error) {
 	return read.Decode(bytes.NewReader(data), s.ReadOptions...)
 }

@@ -190,8 +190,8 @@ func readErr(err error) error {
 	return &httpError{http.StatusBadRequest, "request body unreadable: " + err.Error()}
 }
 
-// admit checks that a film can be read, keeps it and queues its job: the study row, the job
-// and the audit line are committed together.
+// admit checks a film without decoding its pixels (read.Probe), keeps it and queues its job:
+// the study row, the job and the audit line are committed together.
 func (s *Server) admit(ctx context.Context, data []byte, ctype, source, sopClass,
 	sopInstance string) (*store.Study, error) {
 	select {
@@ -200,7 +200,7 @@ func (s *Server) admit(ctx context.Context, data []byte, ctype, source, sopClass
 		return nil, ctx.Err()
 	}
 	start := time.Now()
-	rg, err := s.cfg.Scorer.Check(data)
+	rg, err := s.cfg.Scorer.Probe(data)
 	<-s.checks
 	s.metrics.stage("check", time.Since(start))
 	if err != nil {
