@@ -147,3 +147,31 @@ func handAxis(pts map[svdh.Joint]Point) (float64, bool) {
 	}
 	return math.Atan2(k.Y-w.Y, k.X-w.X) * 180 / math.Pi, true
 }
+
+// JointPatch is one joint's patch as the scorer sees it.
+type JointPatch struct {
+	Joint   svdh.Joint
+	AxisDeg float64
+	Pix     []float32
+	// Outside is the share of the patch that fell off the film.
+	Outside float64
+}
+
+// HandPatches cuts the patch of every joint of one hand that has a position (pts, film
+// pixels), in svdh.HandJoints order, each turned by the axis JointAxes derives from pts. It is
+// the one cut that training shards (package dataset) and scoring (package score) share.
+func HandPatches(rg *read.Radiograph, pts map[svdh.Joint]Point, right bool,
+	spec SiteSpec) []JointPatch {
+	axes := JointAxes(pts)
+	var out []JointPatch
+	for _, j := range svdh.HandJoints() {
+		p, ok := pts[j]
+		a, ok2 := axes[j]
+		if !ok || !ok2 {
+			continue
+		}
+		pix, outside := SitePatch(rg, j, p.X, p.Y, a, right, spec)
+		out = append(out, JointPatch{Joint: j, AxisDeg: a, Pix: pix, Outside: outside})
+	}
+	return out
+}

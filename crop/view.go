@@ -198,3 +198,15 @@ func Bytes(view []float32) []byte {
 
 // Point is a position in pixels.
 type Point struct{ X, Y float64 }
+
+// FlipX returns a size × size view flipped left to right. For a transform with no rotation,
+// Sample with Mirror set gives the same view, without cutting the film again.
+func FlipX(view []float32, size int) []float32 {
+	out := make([]float32, len(view))
+	for v := range size {
+		for u := range size {
+			out[v*size+u] = view[v*size+size-1-u]
+		}
+	}
+	return out
+}

@@ -106,3 +106,24 @@ func TestNthFlat(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+// An unrotated view mirrored about its centre is the unmirrored view flipped left to right,
+// so a caller that needs both cuts once (FlipX).
+func TestMirroredViewIsFlipped(t *testing.T) {
+	rg := read.New(300, 200)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range rg.Pix {
+		rg.Pix[i] = rng.Float32()
+	}
+	tr := Transform{CentreX: 140.3, CentreY: 95.7, Scale: 0.37, Size: 64}
+	plain := Sample(rg, tr)
+	tr.Mirror = true
+	mirrored := Sample(rg, tr)
+	flipped := FlipX(plain, 64)
+	for i := range mirrored {
+		a, b := mirrored[i], flipped[i]
+		if (a != a) != (b != b) || (a == a && math.Abs(float64(a-b)) > 1e-5) {
+			t.Fatalf("pixel %d: mirrored %v, flipped %v", i, a, b)
+		}
+	}
+}

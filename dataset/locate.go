@@ -238,16 +238,16 @@ func phantomFilm(seed uint64, index int) func() (film, error) {
 }
 
 func runJobs(jobs []job, results [][]view, o LocateOptions) error {
-	return forEach(len(jobs), o.Workers, o.Progress, func(i int) error {
+	return ForEach(len(jobs), o.Workers, o.Progress, func(i int) error {
 		views, err := makeViews(jobs[i], o)
 		results[i] = views
 		return err
 	})
 }
 
-// forEach runs do(i) for every i below n on workers goroutines, calls progress (if set) after
+// ForEach runs do(i) for every i below n on workers goroutines, calls progress (if set) after
 // each, and returns the first error (on one line) with how many failed.
-func forEach(n, workers int, progress func(done, total int), do func(i int) error) error {
+func ForEach(n, workers int, progress func(done, total int), do func(i int) error) error {
 	var (
 		mu   sync.Mutex
 		done int

@@ -182,7 +182,7 @@ func WriteScore(o ScoreOptions) error {
 	}
 
 	results := make([][]patch, len(jobs))
-	err := forEach(len(jobs), o.Workers, o.Progress, func(i int) error {
+	err := ForEach(len(jobs), o.Workers, o.Progress, func(i int) error {
 		j := jobs[i]
 		img, hands, err := j.load()
 		if err != nil {
@@ -289,26 +289,17 @@ func cutPatches(img *read.Radiograph, hands []ScoreHand, views int, train bool, 
 				pts[j] = crop.Point{X: p.X + rng.NormFloat64()*sigma,
 					Y: p.Y + rng.NormFloat64()*sigma}
 			}
-			axes := crop.JointAxes(pts)
-			for _, j := range svdh.HandJoints() {
-				p, ok := pts[j]
-				a, ok2 := axes[j]
-				if !ok || !ok2 {
-					continue
-				}
-				jsn, ero := grade(h.JSN, j), grade(h.Erosion, j)
-				if jsn < 0 && ero < 0 {
-					continue
-				}
-				pix, outside := crop.SitePatch(img, j, p.X, p.Y, a, h.Side == svdh.Right, o.Spec)
-				if outside > 0.5 {
+			for _, jp := range crop.HandPatches(img, pts, h.Side == svdh.Right, o.Spec) {
+				jsn, ero := grade(h.JSN, jp.Joint), grade(h.Erosion, jp.Joint)
+				if (jsn < 0 && ero < 0) || jp.Outside > 0.5 {
 					continue
 				}
 				if train {
-					augmentPatch(pix, rng)
+					augmentPatch(jp.Pix, rng)
 				}
-				out = append(out, patch{pixels: crop.Bytes(pix), joint: int8(JointIndex(j)),
-					jsn: int8(jsn), erosion: int8(ero), source: src})
+				out = append(out, patch{pixels: crop.Bytes(jp.Pix),
+					joint: int8(JointIndex(jp.Joint)), jsn: int8(jsn), erosion: int8(ero),
+					source: src})
 			}
 		}
 	}

@@ -94,40 +94,24 @@ func EvaluateScore(s *score.Scorer, n, workers int, progress func(done, total in
 		sites  []siteRead
 		hands  []handRead
 		jswErr []float64
-		done   int
-		wg     sync.WaitGroup
 	)
-	next := make(chan int)
-	for range max(1, workers) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				img, truth, err := phantom.Render(dataset.ScorePhantomOptions(i),
-					dataset.ScoreEvalSeed, i)
-				var film *score.Film
-				if err == nil {
-					film, err = s.Score(img)
-				}
-				mu.Lock()
-				if err != nil {
-					st.Errors = append(st.Errors, fmt.Sprintf("phantom %d: %v", i, err))
-				} else {
-					compareFilm(&st, truth, film, &sites, &hands, &jswErr)
-				}
-				done++
-				if progress != nil {
-					progress(done, n)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	// Films fail one by one (listed in Errors); the pool itself has nothing to report.
+	_ = dataset.ForEach(n, workers, progress, func(i int) error {
+		img, truth, err := phantom.Render(dataset.ScorePhantomOptions(i),
+			dataset.ScoreEvalSeed, i)
+		var film *score.Film
+		if err == nil {
+			film, err = s.Score(img)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			st.Errors = append(st.Errors, fmt.Sprintf("phantom %d: %v", i, err))
+		} else {
+			compareFilm(&st, truth, film, &sites, &hands, &jswErr)
+		}
+		return nil
+	})
 
 	st.JSN = kindStats(svdh.JSN, sites, svdh.MaxJSN, st.JSN.Missing)
 	st.Erosion = kindStats(svdh.Erosion, sites, svdh.MaxHandErosion, st.Erosion.Missing)

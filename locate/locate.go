@@ -187,10 +187,13 @@ func (l *Locator) placeHand(rg *read.Radiograph, film crop.Transform, filmPeaks 
 	// averaged: the network's errors in a mirrored view are largely independent.
 	views := []crop.Transform{view, view}
 	views[1].Mirror = true
+	// The view is unrotated, so its mirror image is the same cut flipped: cut the film once.
+	pix := crop.Sample(rg, view)
+	crop.Normalise(pix)
 	fine := make([]*Heatmaps, len(views))
 	var err error
-	for i, v := range views {
-		if fine[i], err = l.run(rg, v); err != nil {
+	for i, p := range [][]float32{pix, crop.FlipX(pix, size)} {
+		if fine[i], err = l.Model.Heatmaps(p); err != nil {
 			return nil, err
 		}
 	}

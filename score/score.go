@@ -264,7 +264,6 @@ func (s *Scorer) scoreHand(rg *read.Radiograph, lh *locate.Hand) (Hand, error) {
 		}
 	}
 	axes := crop.JointAxes(pts)
-	right := lh.Laterality == svdh.Right
 
 	// one patch per placed joint, one network run per hand
 	var (
@@ -272,14 +271,9 @@ func (s *Scorer) scoreHand(rg *read.Radiograph, lh *locate.Hand) (Hand, error) {
 		joints  []svdh.Joint
 		outside = map[svdh.Joint]float64{}
 	)
-	for _, j := range svdh.HandJoints() {
-		p, ok := pts[j]
-		if !ok {
-			continue
-		}
-		view, out := crop.SitePatch(rg, j, p.X, p.Y, axes[j], right, s.Model.Spec())
-		patches, joints = append(patches, view), append(joints, j)
-		outside[j] = out
+	for _, jp := range crop.HandPatches(rg, pts, lh.Laterality == svdh.Right, s.Model.Spec()) {
+		patches, joints = append(patches, jp.Pix), append(joints, jp.Joint)
+		outside[jp.Joint] = jp.Outside
 	}
 	probs := map[svdh.Joint][2][]float64{}
 	if len(patches) > 0 {

@@ -126,23 +126,13 @@ type CorrectionRequest struct {
 // signed off; the correction, the audit line and the worklist's totals are committed together.
 func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
 	var req CorrectionRequest
-	if err := decodeBody(r, &req); err != nil {
-		code, msg := errorCode(err)
-		writeError(w, code, msg)
-		return
-	}
-	reader, err := readerName(req.Reader)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	st, ai, ok := s.aiReport(w, r)
+	reader, st, ai, ok := s.beginChange(w, r, &req, &req.Reader)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
 	var rd *review.Read
-	err = s.cfg.DB.ChangeRead(ctx, st.ID, func(tx *store.ReadTx) error {
+	err := s.cfg.DB.ChangeRead(ctx, st.ID, func(tx *store.ReadTx) error {
 		so, err := tx.SignOff(ctx)
 		if err != nil {
 			return err
@@ -186,23 +176,13 @@ type SignOffRequest struct {
 // signOff locks a study's read: from then on corrections are refused with 409.
 func (s *Server) signOff(w http.ResponseWriter, r *http.Request) {
 	var req SignOffRequest
-	if err := decodeBody(r, &req); err != nil {
-		code, msg := errorCode(err)
-		writeError(w, code, msg)
-		return
-	}
-	reader, err := readerName(req.Reader)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	st, ai, ok := s.aiReport(w, r)
+	reader, st, ai, ok := s.beginChange(w, r, &req, &req.Reader)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
 	var rd *review.Read
-	err = s.cfg.DB.ChangeRead(ctx, st.ID, func(tx *store.ReadTx) error {
+	err := s.cfg.DB.ChangeRead(ctx, st.ID, func(tx *store.ReadTx) error {
 		so, err := tx.AddSignOff(ctx, keyID(ctx), reader)
 		if err != nil {
 			return err
@@ -223,6 +203,24 @@ func (s *Server) signOff(w http.ResponseWriter, r *http.Request) {
 	}
 	slog.Info("read signed off", "study", st.ID, "key", keyID(ctx))
 	writeJSON(w, http.StatusOK, rd)
+}
+
+// beginChange decodes a change request into req, checks the reader's name (*reader, a field
+// of req) and finds the study's AI read; ok is false when the answer has been written.
+func (s *Server) beginChange(w http.ResponseWriter, r *http.Request, req any, reader *string) (
+	string, store.Study, *report.Report, bool) {
+	if err := decodeBody(r, req); err != nil {
+		code, msg := errorCode(err)
+		writeError(w, code, msg)
+		return "", store.Study{}, nil, false
+	}
+	name, err := readerName(*reader)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return "", store.Study{}, nil, false
+	}
+	st, ai, ok := s.aiReport(w, r)
+	return name, st, ai, ok
 }
 
 // readChanged answers a failed change of a read and says whether it went through.

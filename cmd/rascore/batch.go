@@ -381,15 +381,11 @@ func readManifest(path string) (map[string]manifestEntry, error) {
 }
 
 func writeFailed(path string, failed []manifestEntry) error {
-	return writeAtomic(path, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"path", "film_id", "reason"})
-		for _, e := range failed {
-			cw.Write([]string{e.path, e.filmID, e.reason})
-		}
-		cw.Flush()
-		return cw.Error()
-	})
+	rows := [][]string{{"path", "film_id", "reason"}}
+	for _, e := range failed {
+		rows = append(rows, []string{e.path, e.filmID, e.reason})
+	}
+	return writeCSVFile(path, rows)
 }
 
 func loadReport(dir, filmID string) (*report.Report, error) {

@@ -177,16 +177,10 @@ func handPatches(rg *read.Radiograph, rep *report.Report, spec crop.SiteSpec) ([
 			pts[s.Joint] = crop.Point{X: s.XPx, Y: s.YPx}
 		}
 	}
-	axes := crop.JointAxes(pts)
 	var patches [][]float32
 	var joints []svdh.Joint
-	for _, j := range svdh.HandJoints() {
-		p, ok := pts[j]
-		if !ok {
-			continue
-		}
-		view, _ := crop.SitePatch(rg, j, p.X, p.Y, axes[j], h.Laterality == svdh.Right, spec)
-		patches, joints = append(patches, view), append(joints, j)
+	for _, jp := range crop.HandPatches(rg, pts, h.Laterality == svdh.Right, spec) {
+		patches, joints = append(patches, jp.Pix), append(joints, jp.Joint)
 	}
 	if len(patches) == 0 {
 		return nil, nil, fmt.Errorf("no placed joint to cut")

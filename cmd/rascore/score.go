@@ -410,13 +410,20 @@ func mergeIndex(path string, rows []indexRow) error {
 		all = slices.DeleteFunc(all, func(o indexRow) bool { return o.path == r.path })
 		all = append(all, r)
 	}
+	out := [][]string{{"film_id", "input", "status"}}
+	for _, r := range all {
+		out = append(out, []string{r.filmID, r.path, r.status})
+	}
+	return writeCSVFile(path, out)
+}
+
+// writeCSVFile writes rows (the header first) to path atomically (writeAtomic).
+func writeCSVFile(path string, rows [][]string) error {
 	return writeAtomic(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"film_id", "input", "status"})
-		for _, r := range all {
-			cw.Write([]string{r.filmID, r.path, r.status})
+		if err := cw.WriteAll(rows); err != nil {
+			return err
 		}
-		cw.Flush()
 		return cw.Error()
 	})
 }
