@@ -65,24 +65,57 @@ func Fit(width, height, size int) Transform {
 
 // Sample cuts the view. Pixels outside the film are NaN, so Normalise can tell padding from
 // black film. When the view shrinks the film, the film is first box-averaged by the whole
-// factor so that the bilinear sampling does not alias.
+// factor so that the bilinear sampling does not alias; only the blocks under the view are
+// averaged (on the film's own block grid, so the result does not depend on the view's extent).
 func Sample(rg *read.Radiograph, t Transform) []float32 {
-	src, w, h, f := rg.Pix, rg.Width, rg.Height, 1
+	out := make([]float32, t.Size*t.Size)
+	f := 1
 	if t.Scale < 0.5 {
 		f = int(math.Floor(1 / t.Scale))
-		src, w, h = boxShrink(rg.Pix, rg.Width, rg.Height, f)
 	}
-	out := make([]float32, t.Size*t.Size)
+	g := shrunkRegion(rg, t, f)
 	for v := 0; v < t.Size; v++ {
 		for u := 0; u < t.Size; u++ {
 			x, y := t.Inverse(float64(u), float64(v))
 			// film pixel coordinates to shrunk-image coordinates
 			x, y = (x+0.5)/float64(f)-0.5, (y+0.5)/float64(f)-0.5
-			out[v*t.Size+u] = bilinear(src, w, h, x, y)
+			out[v*t.Size+u] = g.bilinear(x, y)
 		}
 	}
 	return out
 }
+
+// grid is a window of an image that is w × h pixels in all: the pixels of columns x0… and
+// rows y0… of it, rw wide. Sampling outside the window but inside the image is the caller's
+// mistake; Sample makes the window cover the view with a pixel to spare.
+type grid struct {
+	pix        []float32
+	w, h       int
+	x0, y0, rw int
+}
+
+// shrunkRegion returns the film box-averaged by f (f = 1: the film itself), over the blocks
+// that the view t covers.
+func shrunkRegion(rg *read.Radiograph, t Transform, f int) grid {
+	if f == 1 {
+		return grid{pix: rg.Pix, w: rg.Width, h: rg.Height, rw: rg.Width}
+	}
+	sw, sh := (rg.Width+f-1)/f, (rg.Height+f-1)/f
+	lo, hi := [2]float64{math.Inf(1), math.Inf(1)}, [2]float64{math.Inf(-1), math.Inf(-1)}
+	edge := float64(t.Size) - 0.5
+	for _, c := range [4][2]float64{{-0.5, -0.5}, {edge, -0.5}, {-0.5, edge}, {edge, edge}} {
+		x, y := t.Inverse(c[0], c[1])
+		x, y = (x+0.5)/float64(f)-0.5, (y+0.5)/float64(f)-0.5
+		lo = [2]float64{math.Min(lo[0], x), math.Min(lo[1], y)}
+		hi = [2]float64{math.Max(hi[0], x), math.Max(hi[1], y)}
+	}
+	bx0, by0 := clampInt(int(math.Floor(lo[0]))-1, 0, sw-1), clampInt(int(math.Floor(lo[1]))-1, 0, sh-1)
+	bx1, by1 := clampInt(int(math.Ceil(hi[0]))+1, 0, sw-1), clampInt(int(math.Ceil(hi[1]))+1, 0, sh-1)
+	return grid{pix: boxShrink(rg.Pix, rg.Width, rg.Height, f, bx0, by0, bx1, by1),
+		w: sw, h: sh, x0: bx0, y0: by0, rw: bx1 - bx0 + 1}
+}
+
+func clampInt(v, lo, hi int) int { return max(lo, min(hi, v)) }
 
 // At samples the film at a point between pixel centres by bilinear interpolation; ok is false
 // outside the film.
@@ -92,35 +125,42 @@ func At(rg *read.Radiograph, x, y float64) (v float64, ok bool) {
 }
 
 func bilinear(pix []float32, w, h int, x, y float64) float32 {
-	if x < -0.5 || y < -0.5 || x > float64(w)-0.5 || y > float64(h)-0.5 {
+	return grid{pix: pix, w: w, h: h, rw: w}.bilinear(x, y)
+}
+
+// bilinear samples the image at (x, y) in whole-image coordinates; NaN outside the image.
+func (g grid) bilinear(x, y float64) float32 {
+	if x < -0.5 || y < -0.5 || x > float64(g.w)-0.5 || y > float64(g.h)-0.5 {
 		return float32(math.NaN())
 	}
-	x = math.Max(0, math.Min(float64(w-1), x))
-	y = math.Max(0, math.Min(float64(h-1), y))
+	x = math.Max(0, math.Min(float64(g.w-1), x))
+	y = math.Max(0, math.Min(float64(g.h-1), y))
 	x0, y0 := int(x), int(y)
-	x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
+	x1, y1 := min(x0+1, g.w-1), min(y0+1, g.h-1)
 	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
-	a := pix[y0*w+x0]*(1-fx) + pix[y0*w+x1]*fx
-	b := pix[y1*w+x0]*(1-fx) + pix[y1*w+x1]*fx
+	r0, r1 := (y0-g.y0)*g.rw-g.x0, (y1-g.y0)*g.rw-g.x0
+	a := g.pix[r0+x0]*(1-fx) + g.pix[r0+x1]*fx
+	b := g.pix[r1+x0]*(1-fx) + g.pix[r1+x1]*fx
 	return a*(1-fy) + b*fy
 }
 
-// boxShrink averages f × f blocks (partial blocks at the edges average what they hold).
-func boxShrink(pix []float32, w, h, f int) ([]float32, int, int) {
-	sw, sh := (w+f-1)/f, (h+f-1)/f
-	sum := make([]float32, sw*sh)
-	count := make([]float32, sw*sh)
-	for y := 0; y < h; y++ {
-		row := (y / f) * sw
-		for x := 0; x < w; x++ {
-			sum[row+x/f] += pix[y*w+x]
-			count[row+x/f]++
+// boxShrink averages the f × f blocks of a w × h image in block columns bx0…bx1 and rows
+// by0…by1 (partial blocks at the image's edges average what they hold).
+func boxShrink(pix []float32, w, h, f, bx0, by0, bx1, by1 int) []float32 {
+	rw := bx1 - bx0 + 1
+	sum := make([]float32, rw*(by1-by0+1))
+	count := make([]float32, len(sum))
+	for y := by0 * f; y < min(h, (by1+1)*f); y++ {
+		row := (y/f - by0) * rw
+		for x := bx0 * f; x < min(w, (bx1+1)*f); x++ {
+			sum[row+x/f-bx0] += pix[y*w+x]
+			count[row+x/f-bx0]++
 		}
 	}
 	for i := range sum {
 		sum[i] /= count[i]
 	}
-	return sum, sw, sh
+	return sum
 }
 
 // Normalise stretches a view in place so that its 1st and 99th percentiles of film pixels

@@ -127,3 +127,34 @@ func TestMirroredViewIsFlipped(t *testing.T) {
 		}
 	}
 }
+
+// Shrinking only the blocks under a view gives exactly what shrinking the whole film gives:
+// views of every shrink factor, rotated, mirrored, inside, across and outside the film's edge.
+func TestSampleShrinksOnlyTheRegionItNeeds(t *testing.T) {
+	rg := read.New(331, 257)
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i := range rg.Pix {
+		rg.Pix[i] = rng.Float32()
+	}
+	for k := range 300 {
+		tr := Transform{CentreX: rng.Float64()*500 - 80, CentreY: rng.Float64()*400 - 70,
+			Scale: 0.08 + rng.Float64()*0.45, AngleDeg: rng.Float64() * 360,
+			Mirror: rng.IntN(2) == 0, Size: 8 + rng.IntN(60)}
+		got := Sample(rg, tr)
+		f := int(math.Floor(1 / tr.Scale))
+		sw, sh := (rg.Width+f-1)/f, (rg.Height+f-1)/f
+		whole := boxShrink(rg.Pix, rg.Width, rg.Height, f, 0, 0, sw-1, sh-1)
+		for v := range tr.Size {
+			for u := range tr.Size {
+				x, y := tr.Inverse(float64(u), float64(v))
+				x, y = (x+0.5)/float64(f)-0.5, (y+0.5)/float64(f)-0.5
+				want := bilinear(whole, sw, sh, x, y)
+				g := got[v*tr.Size+u]
+				if (g != g) != (want != want) || (g == g && g != want) {
+					t.Fatalf("view %d %+v, pixel (%d,%d): %v, whole-film shrink gives %v",
+						k, tr, u, v, g, want)
+				}
+			}
+		}
+	}
+}

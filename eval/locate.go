@@ -61,6 +61,9 @@ type LocateStats struct {
 	Laterality   float64 `json:"laterality_accuracy"`
 	// PerJointMedianMM is the median error of each joint.
 	PerJointMedianMM map[svdh.Joint]float64 `json:"per_joint_median_mm"`
+	// PerJointWithin1_5MM is each joint's share of sites placed within 1.5 mm (missing ones
+	// count as misses).
+	PerJointWithin1_5MM map[svdh.Joint]float64 `json:"per_joint_within_1_5_mm"`
 	// Errors lists the films that failed outright.
 	Errors []string `json:"errors,omitempty"`
 }
@@ -68,9 +71,11 @@ type LocateStats struct {
 // EvaluateLocate runs the locator over cases and summarises. Missing joints and missed hands
 // count against the within-distance shares.
 func EvaluateLocate(set string, loc *locate.Locator, cases []Case) LocateStats {
-	st := LocateStats{Set: set, Films: len(cases), PerJointMedianMM: map[svdh.Joint]float64{}}
+	st := LocateStats{Set: set, Films: len(cases), PerJointMedianMM: map[svdh.Joint]float64{},
+		PerJointWithin1_5MM: map[svdh.Joint]float64{}}
 	var px, mm []float64
 	perJoint := map[svdh.Joint][]float64{}
+	perJointSites := map[svdh.Joint]int{}
 	lateralOK, lateralN := 0, 0
 	for _, c := range cases {
 		if c.Assumed {
@@ -91,6 +96,9 @@ func EvaluateLocate(set string, loc *locate.Locator, cases []Case) LocateStats {
 		used := 0
 		for i, th := range c.Hands {
 			st.Sites += len(th.Joints)
+			for j := range th.Joints {
+				perJointSites[j]++
+			}
 			m := matched[i]
 			if m < 0 {
 				st.MissedHands++
@@ -127,6 +135,7 @@ func EvaluateLocate(set string, loc *locate.Locator, cases []Case) LocateStats {
 	}
 	for j, v := range perJoint {
 		st.PerJointMedianMM[j] = quantile(v, 0.5)
+		st.PerJointWithin1_5MM[j] = share(v, 1.5, perJointSites[j])
 	}
 	return st
 }

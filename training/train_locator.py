@@ -27,23 +27,34 @@ def log(msg: str) -> None:
     print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 
-def batch_tensors(part, idx, meta):
+def batch_tensors(part, idx, meta, phantom_only):
+    """Images, heat-map targets and a (B, K) weight that is 0 where a channel's target is
+    ignored: the channels in phantom_only on atlas views."""
     images = torch.from_numpy(part.images[idx].astype(np.float32) / 255.0)[:, None]
     targets = torch.from_numpy(heatmaps(part.points[idx], meta))
-    return images, targets
+    weight = np.ones((len(idx), len(meta["channels"])), dtype=np.float32)
+    atlas = part.sources[idx] == 0
+    for c in phantom_only:
+        weight[atlas, c] = 0
+    return images, targets, torch.from_numpy(weight)
 
 
-def weighted_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    # Heat maps are mostly zero; weight the Gaussian bumps so the peaks are learnt.
-    return ((pred - target) ** 2 * (1 + 20 * target)).mean()
+def weighted_mse(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    # Heat maps are mostly zero; weight the Gaussian bumps so the peaks are learnt. Channels
+    # with weight 0 add nothing (their element count still divides, so losses stay comparable).
+    return ((pred - target) ** 2 * (1 + 20 * target) * weight[:, :, None, None]).mean()
 
 
-def decode_errors(pred: np.ndarray, points: np.ndarray, stride: int) -> list[float]:
-    """Distance (input px) from each visible target to its channel's peak (nearest hand)."""
+def decode_errors(pred: np.ndarray, points: np.ndarray, weight: np.ndarray,
+                  stride: int) -> list[float]:
+    """Distance (input px) from each visible, weighted target to its channel's peak (nearest
+    hand)."""
     errs = []
     b, k, m, _ = pred.shape
     for i in range(b):
         for c in range(k):
+            if weight[i, c] == 0:
+                continue
             flat = int(pred[i, c].argmax())
             hy, hx = divmod(flat, m)
             x, y = (hx + 0.5) * stride - 0.5, (hy + 0.5) * stride - 0.5
@@ -54,16 +65,17 @@ def decode_errors(pred: np.ndarray, points: np.ndarray, stride: int) -> list[flo
     return errs
 
 
-def evaluate(model, part, meta, batch):
+def evaluate(model, part, meta, batch, phantom_only):
     model.eval()
     losses, errs = [], []
     with torch.no_grad():
         for s in range(0, len(part.images), batch):
             idx = np.arange(s, min(s + batch, len(part.images)))
-            x, y = batch_tensors(part, idx, meta)
+            x, y, w = batch_tensors(part, idx, meta, phantom_only)
             p = model(x)
-            losses.append(float(weighted_mse(p, y)) * len(idx))
-            errs += decode_errors(p.numpy(), part.points[idx], meta["heatmap_stride"])
+            losses.append(float(weighted_mse(p, y, w)) * len(idx))
+            errs += decode_errors(p.numpy(), part.points[idx], w.numpy(),
+                                  meta["heatmap_stride"])
     model.train()
     return sum(losses) / len(part.images), float(np.median(errs)), float(np.percentile(errs, 95))
 
@@ -81,6 +93,9 @@ def main() -> None:
     ap.add_argument("--init", help="start from these weights (a .pt this script saved)")
     ap.add_argument("--atlas-share", type=float, default=1.0,
                     help="share of the atlas training views drawn each epoch (phantoms: all)")
+    ap.add_argument("--phantom-only", default="",
+                    help="comma-separated channels learnt from phantoms only: their atlas "
+                         "targets are ignored (where the two sources define a point differently)")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -92,6 +107,12 @@ def main() -> None:
     meta = shard.meta
     train, valid = shard.parts["train"], shard.parts["valid"]
     log(f"train {len(train.images)} views, valid {len(valid.images)} views")
+    names = [c for c in args.phantom_only.split(",") if c]
+    unknown = [c for c in names if c not in meta["channels"]]
+    if unknown:
+        sys.exit(f"--phantom-only: no channel {', '.join(unknown)} (channels: "
+                 f"{', '.join(meta['channels'])})")
+    phantom_only = [meta["channels"].index(c) for c in names]
 
     cfg = LocatorConfig(outputs=len(meta["channels"]))
     model = Locator(cfg)
@@ -115,14 +136,14 @@ def main() -> None:
         running = 0.0
         for s in range(0, len(order), args.batch):
             idx = np.sort(order[s:s + args.batch])
-            x, y = batch_tensors(train, idx, meta)
-            loss = weighted_mse(model(x), y)
+            x, y, w = batch_tensors(train, idx, meta, phantom_only)
+            loss = weighted_mse(model(x), y, w)
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
             running += float(loss) * len(idx)
-        vloss, vmed, v95 = evaluate(model, valid, meta, 32)
+        vloss, vmed, v95 = evaluate(model, valid, meta, 32, phantom_only)
         minutes = (time.time() - start) / 60
         history.append({"epoch": epoch + 1, "train_loss": running / len(order),
                         "valid_loss": vloss, "valid_median_px": vmed, "valid_p95_px": v95,

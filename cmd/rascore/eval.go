@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"rascore/eval"
+	"rascore/svdh"
 )
 
 func newEvalCmd() *cobra.Command {
@@ -100,6 +102,21 @@ func mapCases(cs []eval.Case, f func(eval.Case) eval.Case) []eval.Case {
 	return out
 }
 
+// worstJoints returns the n joints with the largest median error, worst first.
+func worstJoints(s eval.LocateStats, n int) []svdh.Joint {
+	js := make([]svdh.Joint, 0, len(s.PerJointMedianMM))
+	for j := range s.PerJointMedianMM {
+		js = append(js, j)
+	}
+	sort.Slice(js, func(a, b int) bool {
+		if s.PerJointMedianMM[js[a]] != s.PerJointMedianMM[js[b]] {
+			return s.PerJointMedianMM[js[a]] > s.PerJointMedianMM[js[b]]
+		}
+		return js[a] < js[b]
+	})
+	return js[:min(n, len(js))]
+}
+
 func printLocateStats(w io.Writer, all []eval.LocateStats) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "set\tfilms\thands\tmissed\textra\tsites\tmissing\tmedian px\tp95 px\t"+
@@ -112,7 +129,11 @@ func printLocateStats(w io.Writer, all []eval.LocateStats) {
 	}
 	tw.Flush()
 	for _, s := range all {
-		fmt.Fprintf(w, "%s: spacing %s", s.Set, s.Spacing)
+		fmt.Fprintf(w, "%s: spacing %s; worst joints by median:", s.Set, s.Spacing)
+		for _, j := range worstJoints(s, 3) {
+			fmt.Fprintf(w, " %s %.2f mm (%.1f%% ≤1.5 mm)", j, s.PerJointMedianMM[j],
+				100*s.PerJointWithin1_5MM[j])
+		}
 		if len(s.Errors) > 0 {
 			fmt.Fprintf(w, "; %d films failed: %v", len(s.Errors), s.Errors)
 		}
