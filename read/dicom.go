@@ -2,6 +2,7 @@ package read
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/suyashkumar/dicom"
 	"github.com/suyashkumar/dicom/pkg/dicomio"
-	"github.com/suyashkumar/dicom/pkg/frame"
 	"github.com/suyashkumar/dicom/pkg/tag"
 	"github.com/suyashkumar/dicom/pkg/uid"
 )
@@ -147,13 +147,16 @@ func readHeader(ds dicom.Dataset) (header, error) {
 	return h, nil
 }
 
-// decodeNative parses the whole file again with pixel data and takes the first frame.
+// decodeNative parses the whole file again, taking the pixel data's bytes as they are stored
+// (the parser's own sample-by-sample reading was most of the time on large films), and reads
+// the first frame from them in the transfer syntax's byte order.
 func decodeNative(data []byte, parseOpts []dicom.ParseOption, h header) (*storedImage, error) {
 	st, err := storedFromAttributes(h)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := dicom.Parse(bytes.NewReader(data), int64(len(data)), nil, parseOpts...)
+	ds, err := dicom.Parse(bytes.NewReader(data), int64(len(data)), nil,
+		append(parseOpts, dicom.SkipProcessingPixelDataValue())...)
 	if err != nil {
 		return nil, parseError(err)
 	}
@@ -162,18 +165,18 @@ func decodeNative(data []byte, parseOpts []dicom.ParseOption, h header) (*stored
 		return nil, ErrNoPixels
 	}
 	info, ok := pd.Value.GetValue().(dicom.PixelDataInfo)
-	if !ok || len(info.Frames) == 0 || info.Frames[0] == nil {
+	if !ok {
 		return nil, fmt.Errorf("%w: pixel data could not be read", ErrCorrupt)
 	}
-	if info.IsEncapsulated || info.Frames[0].Encapsulated {
+	if info.IsEncapsulated || !info.IntentionallyUnprocessed {
 		return nil, fmt.Errorf("%w: encapsulated pixel data under the uncompressed transfer "+
 			"syntax %q", ErrCorrupt, h.transferSyntax)
 	}
-	nf := info.Frames[0].NativeData
-	if nf == nil {
-		return nil, fmt.Errorf("%w: pixel data could not be read", ErrCorrupt)
+	var bo binary.ByteOrder = binary.LittleEndian
+	if h.transferSyntax == uid.ExplicitVRBigEndian {
+		bo = binary.BigEndian
 	}
-	if err := fillFromNative(st, nf); err != nil {
+	if err := st.fillFromWords(info.UnprocessedValueData, bo); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -193,30 +196,6 @@ func storedFromAttributes(h header) (*storedImage, error) {
 		return nil, fmt.Errorf("%w: %d bits allocated", ErrUnsupported, st.bitsAlloc)
 	}
 	return st, st.checkBits()
-}
-
-func fillFromNative(st *storedImage, nf frame.INativeFrame) error {
-	n := st.frameSamples()
-	switch raw := nf.RawDataSlice().(type) {
-	case []uint8:
-		if len(raw) < n {
-			break
-		}
-		return st.fill(n, func(i int) uint32 { return uint32(raw[i]) })
-	case []uint16:
-		if len(raw) < n {
-			break
-		}
-		return st.fill(n, func(i int) uint32 { return uint32(raw[i]) })
-	case []uint32:
-		if len(raw) < n {
-			break
-		}
-		return st.fill(n, func(i int) uint32 { return raw[i] })
-	default:
-		return fmt.Errorf("%w: native pixel layout %T", ErrUnsupported, raw)
-	}
-	return fmt.Errorf("%w: first frame has fewer than %d samples", ErrTruncated, n)
 }
 
 // attrString returns the first string value of an attribute, trimmed, or "".

@@ -9,6 +9,7 @@ package read
 import "C"
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unsafe"
 )
@@ -48,7 +49,7 @@ func gdcmDecode(data []byte) (*storedImage, error) {
 		planar:      int(info.planar_configuration),
 		photometric: C.GoString(&info.photometric[0]),
 	}
-	if err := st.fillFromLittleEndian(buf); err != nil {
+	if err := st.fillFromWords(buf, binary.LittleEndian); err != nil {
 		return nil, err
 	}
 	return st, nil

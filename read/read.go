@@ -76,7 +76,7 @@ func Read(path string, opts ...Option) (*Radiograph, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Decode(bytes.NewReader(data), opts...)
+	return decodeBytes(data, makeOptions(opts))
 }
 
 // ReadFile returns a file's bytes, refusing one over the byte limit before reading any of it:
@@ -120,14 +120,16 @@ func ReadFile(path string, opts ...Option) ([]byte, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, o.maxBytes+1))
-	if err != nil {
+	// One buffer of the size the file had when looked at (it may still grow or shrink).
+	var buf bytes.Buffer
+	buf.Grow(int(st.Size()) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(f, o.maxBytes+1)); err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > o.maxBytes {
+	if int64(buf.Len()) > o.maxBytes {
 		return nil, fmt.Errorf("%w: input over %d bytes", ErrTooLarge, o.maxBytes)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 // Decode reads a radiograph from r, whose format it recognises from the bytes themselves.

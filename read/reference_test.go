@@ -1,6 +1,7 @@
 package read
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"os"
@@ -84,7 +85,7 @@ func referenceStored(t *testing.T, in string, convert ...string) *storedImage {
 	if err != nil {
 		t.Fatalf("dcmdump wrote no pixel data: %v", err)
 	}
-	if err := st.fillFromLittleEndian(raw); err != nil {
+	if err := st.fillFromWords(raw, binary.LittleEndian); err != nil {
 		t.Fatalf("reference pixels: %v", err)
 	}
 	return st

@@ -24,8 +24,9 @@ type storedImage struct {
 // frameSamples is the count of samples in one frame.
 func (s *storedImage) frameSamples() int { return s.rows * s.cols * s.samples }
 
-// fillFromLittleEndian reads the first frame from little-endian words of bitsAlloc bits.
-func (s *storedImage) fillFromLittleEndian(buf []byte) error {
+// fillFromWords reads the first frame from words of bitsAlloc bits in byte order bo (8-bit
+// samples are bytes in order whatever bo says).
+func (s *storedImage) fillFromWords(buf []byte, bo binary.ByteOrder) error {
 	bytesPer := s.bitsAlloc / 8
 	if s.bitsAlloc%8 != 0 || bytesPer < 1 || bytesPer > 4 {
 		return fmt.Errorf("%w: %d bits allocated", ErrUnsupported, s.bitsAlloc)
@@ -40,9 +41,9 @@ func (s *storedImage) fillFromLittleEndian(buf []byte) error {
 		case 1:
 			return uint32(buf[i])
 		case 2:
-			return uint32(binary.LittleEndian.Uint16(buf[2*i:]))
+			return uint32(bo.Uint16(buf[2*i:]))
 		default:
-			return binary.LittleEndian.Uint32(buf[4*i:])
+			return bo.Uint32(buf[4*i:])
 		}
 	})
 }
