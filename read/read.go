@@ -134,6 +134,15 @@ func ReadFile(path string, opts ...Option) ([]byte, error) {
 
 // Decode reads a radiograph from r, whose format it recognises from the bytes themselves.
 func Decode(r io.Reader, opts ...Option) (*Radiograph, error) {
+	data, err := ReadAll(r, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return decodeBytes(data, makeOptions(opts))
+}
+
+// ReadAll reads r to its end (a pipe, standard input), refusing to read past the byte limit.
+func ReadAll(r io.Reader, opts ...Option) ([]byte, error) {
 	o := makeOptions(opts)
 	data, err := io.ReadAll(io.LimitReader(r, o.maxBytes+1))
 	if err != nil {
@@ -142,7 +151,7 @@ func Decode(r io.Reader, opts ...Option) (*Radiograph, error) {
 	if int64(len(data)) > o.maxBytes {
 		return nil, fmt.Errorf("%w: input over %d bytes", ErrTooLarge, o.maxBytes)
 	}
-	return decodeBytes(data, o)
+	return data, nil
 }
 
 func decodeBytes(data []byte, o options) (*Radiograph, error) {

@@ -6,12 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -260,12 +258,8 @@ func sha256Hex(data []byte) string {
 // readInput reads and decodes one input file, refusing one over the byte limit unread. The
 // caller prints the path, so errors about the file itself are given without it.
 func readInput(path string, rf *readFlags) ([]byte, *read.Radiograph, error) {
-	data, err := read.ReadFile(path, rf.options()...)
+	data, err := readBytes(path, rf)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, nil, pe.Err
-		}
 		return nil, nil, err
 	}
 	rg, err := read.Decode(bytes.NewReader(data), rf.options()...)

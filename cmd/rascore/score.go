@@ -54,6 +54,8 @@ Films are grouped into patients by the salted hash of the DICOM patient ID
 A left-hand and a right-hand film of one patient give one row; where two films give the
 same site, the first film's grade is kept and a warning says so.
 
+FILE "-" reads the film from standard input.
+
 A file that cannot be read or scored gives one line on stderr naming it; the other files
 are still done, and the exit code is 1. A film without a hand is not a failure: its report
 says "no hand found". Research output, not for clinical use.`,
@@ -293,7 +295,7 @@ func (sc *filmScorer) scoreFile(path string) (*report.Report, *read.Radiograph, 
 func (sc *filmScorer) scoreBytes(data []byte) (*report.Report, *read.Radiograph, error) {
 	r, rg, tm, err := sc.p.Film(data)
 	if err != nil {
-		slog.Warn("film not scored", "film", r.Input.FilmID, "err", err)
+		slog.Info("film not scored", "film", r.Input.FilmID, "err", err)
 		return r, nil, err
 	}
 	slog.Info("film scored", "film", r.Input.FilmID, "patient", r.Input.PatientKey,
@@ -302,9 +304,12 @@ func (sc *filmScorer) scoreBytes(data []byte) (*report.Report, *read.Radiograph,
 	return r, rg, nil
 }
 
-// readBytes reads one input file, refusing one over the byte limit unread; errors about the
-// file itself are given without its path, which the caller prints.
+// readBytes reads one input file ("-": standard input), refusing one over the byte limit
+// unread; errors about the file itself are given without its path, which the caller prints.
 func readBytes(path string, rf *readFlags) ([]byte, error) {
+	if path == "-" {
+		return read.ReadAll(os.Stdin, rf.options()...)
+	}
 	data, err := read.ReadFile(path, rf.options()...)
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

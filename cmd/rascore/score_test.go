@@ -190,6 +190,27 @@ func TestScoreStdout(t *testing.T) {
 			rep.Note, len(rep.Hands))
 	}
 
+	// "-" reads the same film from standard input and gives the same report.
+	f, err := os.Open(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stdin := os.Stdin
+	os.Stdin = f
+	piped, _, err := runCLI(t, "score", "-")
+	os.Stdin = stdin
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromPipe, err := report.ReadJSON(strings.NewReader(piped)); err != nil {
+		t.Fatalf("%v: %.200s", err, piped)
+	} else if fromPipe.Input.FilmID != rep.Input.FilmID ||
+		fromPipe.Totals.Total != rep.Totals.Total || len(fromPipe.Hands) != 1 {
+		t.Errorf("from stdin: film %s total %d, from the file: film %s total %d",
+			fromPipe.Input.FilmID, fromPipe.Totals.Total, rep.Input.FilmID, rep.Totals.Total)
+	}
+
 	stdout, _, err = runCLI(t, "score", "--format", "csv", sample)
 	if err != nil {
 		t.Fatal(err)
