@@ -248,6 +248,17 @@ func TestSTOW(t *testing.T) {
 	}
 	sameScores(t, got, wantReport(t, film))
 
+	// The same instance sent again is the same study, not a second one.
+	code, b = e.do(t, "POST", "/dicomweb/studies", ctype, body.Bytes())
+	if code != http.StatusAccepted || !strings.Contains(string(b), "/v1/studies/"+id+`"`) {
+		t.Errorf("STOW again: %d %s, want 202 referring to study %s", code, b, id)
+	}
+	_, b = e.do(t, "GET", "/v1/studies", "", nil)
+	list := decode[struct{ Studies []store.Study }](t, b)
+	if n := len(list.Studies); n != 1 {
+		t.Errorf("%d studies after sending one instance twice, want 1", n)
+	}
+
 	code, b = e.do(t, "POST", "/dicomweb/studies/1.2.3.4", ctype, body.Bytes())
 	if code != http.StatusConflict || !strings.Contains(string(b), `"00081197":{"vr":"US",`+
 		`"Value":[43264]}`) {

@@ -97,6 +97,19 @@ func (db *DB) GetStudy(ctx context.Context, id string) (Study, error) {
 	return s, err
 }
 
+// StudyByInstance gives the earliest study made from a DICOM instance with this SOP instance
+// UID and these bytes (SHA-256), or ErrNotFound.
+func (db *DB) StudyByInstance(ctx context.Context, sopInstance, sha string) (Study, error) {
+	s, err := scanStudy(db.SQL.QueryRowContext(ctx, `SELECT `+studyColumns+`
+		FROM rascore_study s LEFT JOIN rascore_result r ON r.study_id = s.id
+		WHERE s.sop_instance_uid = $1 AND s.sha256 = $2 ORDER BY s.created_ms, s.id LIMIT 1`,
+		sopInstance, sha))
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("instance: %w", ErrNotFound)
+	}
+	return s, err
+}
+
 // StudyByJob gives the study a job scores.
 func (db *DB) StudyByJob(ctx context.Context, jobID int64) (Study, error) {
 	s, err := scanStudy(db.SQL.QueryRowContext(ctx, `SELECT `+studyColumns+`
