@@ -49,6 +49,9 @@ type Value struct {
 	NotAssessable bool     `json:"not_assessable,omitempty"`
 	XPx           *float64 `json:"x_px,omitempty"`
 	YPx           *float64 `json:"y_px,omitempty"`
+	// Rescored is, for a move, what the scorer gave for the joint at its new place: its sites'
+	// grades and its width. Nil when it was not scored again.
+	Rescored *score.Rescored `json:"rescored,omitempty"`
 }
 
 // String is the value as the audit trail writes it: "3", "none", "not assessable" or
@@ -90,7 +93,17 @@ type Correction struct {
 // erosion) grade 1 → 3".
 func (c Correction) Summary() string {
 	what := strings.ReplaceAll(string(c.Action), "_", " ")
-	return fmt.Sprintf("%s %s %s → %s", c.Column, what, c.Old, c.New)
+	out := fmt.Sprintf("%s %s %s → %s", c.Column, what, c.Old, c.New)
+	if re := c.New.Rescored; c.Action == Move && re != nil {
+		var gs []string
+		for _, s := range re.Sites {
+			if s.Grade != nil {
+				gs = append(gs, fmt.Sprintf("%s %d", s.Column, s.Grade.Grade))
+			}
+		}
+		out += "; scored there: " + strings.Join(gs, ", ")
+	}
+	return out
 }
 
 // SignOff says who locked a read, and when.
@@ -139,15 +152,21 @@ func NewRead(studyID string, ai *report.Report, cs []Correction, so *SignOff) *R
 }
 
 // Apply gives a copy of the report with the corrections applied in order and every total
-// summed again. Corrections naming a site the report lacks are skipped.
+// summed again. Corrections naming a site the report lacks are skipped. A moved joint takes
+// the grades the scorer gave at its new place, except on sites a reader had graded or marked
+// not assessable before: a reader's word stands.
 func Apply(ai *report.Report, cs []Correction) *report.Report {
 	r := clone(ai)
+	byReader := map[string]bool{}
 	for _, c := range cs {
 		h, i := find(r, c.Column)
 		if h == nil {
 			continue
 		}
-		apply(h, i, c)
+		apply(h, i, c, byReader)
+		if c.Action != Move {
+			byReader[c.Column] = true
+		}
 	}
 	Retotal(r)
 	return r
@@ -213,8 +232,9 @@ func gradeValue(s score.Site) Value {
 	return Value{}
 }
 
-// apply makes one correction to site i of hand h.
-func apply(h *score.Hand, i int, c Correction) {
+// apply makes one correction to site i of hand h; byReader holds the columns a reader graded
+// or marked not assessable earlier.
+func apply(h *score.Hand, i int, c Correction, byReader map[string]bool) {
 	s := &h.Sites[i]
 	switch c.Action {
 	case Grade:
@@ -238,20 +258,37 @@ func apply(h *score.Hand, i int, c Correction) {
 		if c.New.XPx == nil || c.New.YPx == nil {
 			return
 		}
+		joint, re := s.Joint, c.New.Rescored
 		for k := range h.Sites {
-			if h.Sites[k].Joint == s.Joint {
-				h.Sites[k].XPx, h.Sites[k].YPx = *c.New.XPx, *c.New.YPx
-				h.Sites[k].Placement = 1
+			site := &h.Sites[k]
+			if site.Joint != joint {
+				continue
 			}
+			if re != nil && !byReader[site.Column] {
+				for _, rs := range re.Sites {
+					if rs.Column == site.Column {
+						*site = rs
+					}
+				}
+			}
+			site.XPx, site.YPx, site.Placement = *c.New.XPx, *c.New.YPx, 1
 		}
 		for k := range h.Widths {
-			if h.Widths[k].Joint == s.Joint && h.Widths[k].Available {
-				h.Widths[k] = score.Width{Joint: s.Joint, Label: h.Widths[k].Label,
+			switch w := &h.Widths[k]; {
+			case w.Joint != joint:
+			case re != nil && re.Width != nil:
+				*w = *re.Width
+			case w.Available:
+				*w = score.Width{Joint: joint, Label: w.Label,
 					Reason: "joint moved by the reader: not measured again"}
 			}
 		}
 	}
 }
+
+// HandOf gives the hand of the report holding the site of that column and the site's index
+// (nil, -1 when no hand has it).
+func HandOf(r *report.Report, column string) (*score.Hand, int) { return find(r, column) }
 
 // find gives the hand holding the site of that column and the site's index.
 func find(r *report.Report, column string) (*score.Hand, int) {

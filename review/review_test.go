@@ -100,3 +100,46 @@ func TestCheckRefusesWhatCannotBe(t *testing.T) {
 		}
 	}
 }
+
+// A moved joint takes the grades and width the scorer gave at its new place, except on sites a
+// reader graded before the move.
+func TestMoveTakesTheRescoredGradesUnlessAReaderGraded(t *testing.T) {
+	ai := aiRead()
+	grade := func(k, top int) *score.Grade {
+		p := make([]float64, top+1)
+		p[k] = 1
+		g := score.NewGrade(p)
+		return &g
+	}
+	x, y := 130.0, 190.0
+	rescored := &score.Rescored{Sites: []score.Site{
+		{Column: "RH_mcp_E__2", Label: "MCP 2", Joint: svdh.MCP2, Kind: svdh.Erosion, XPx: x,
+			YPx: y, Placement: 1, Grade: grade(3, 5)},
+		{Column: "RH_mcp_J__2", Label: "MCP 2", Joint: svdh.MCP2, Kind: svdh.JSN, XPx: x,
+			YPx: y, Placement: 1, Grade: grade(2, 4)},
+	}, Width: &score.Width{Joint: svdh.MCP2, Label: "MCP 2", Available: true, MinMM: 1.1,
+		MeanMM: 1.2, CentralMM: 1.2}}
+	move := func(cs []Correction) []Correction {
+		cs = correct(t, ai, cs, Change{Column: "RH_mcp_J__2", Action: Move, XPx: &x, YPx: &y})
+		cs[len(cs)-1].New.Rescored = rescored
+		return cs
+	}
+
+	h := Apply(ai, move(nil)).Hands[0]
+	if h.Sites[0].Grade.Grade != 3 || h.Sites[1].Grade.Grade != 2 || h.Sites[1].XPx != x ||
+		h.Widths[0].CentralMM != 1.2 || h.Totals.Total != 5 {
+		t.Errorf("after a move: %+v, %+v, width %+v, totals %+v; want the rescored grades 3 "+
+			"and 2 and width 1.2 mm", h.Sites[0].Grade, h.Sites[1].Grade, h.Widths[0], h.Totals)
+	}
+
+	cs := correct(t, ai, nil, Change{Column: "RH_mcp_E__2", Action: Grade, Grade: new(4)})
+	h = Apply(ai, move(cs)).Hands[0]
+	if h.Sites[0].Grade.Grade != 4 || h.Sites[1].Grade.Grade != 2 || h.Sites[0].XPx != x {
+		t.Errorf("reader's erosion 4 then a move: erosion %d, JSN %d at x %v; want the "+
+			"reader's 4 kept, JSN rescored 2, moved", h.Sites[0].Grade.Grade,
+			h.Sites[1].Grade.Grade, h.Sites[0].XPx)
+	}
+	if ai.Hands[0].Sites[0].Grade.Grade != 1 || ai.Hands[0].Widths[0].CentralMM != 1.6 {
+		t.Errorf("the AI report was changed: %+v", ai.Hands[0])
+	}
+}

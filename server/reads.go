@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
+	"rascore/read"
 	"rascore/report"
 	"rascore/review"
 	"rascore/store"
@@ -131,6 +133,19 @@ func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	var rg *read.Radiograph
+	if req.Action == review.Move {
+		// The joint is graded again where the reader put it, on the film as it was scored.
+		e, err := s.film(st.ID)
+		if err != nil {
+			slog.Error("film for rescoring", "study", st.ID, "err", err)
+			writeError(w, http.StatusInternalServerError, "film unreadable")
+			return
+		}
+		scored := *e.rg
+		scored.SpacingMM, scored.SpacingSource = ai.Input.SpacingMM, ai.Input.SpacingSource
+		rg = &scored
+	}
 	var rd *review.Read
 	err := s.cfg.DB.ChangeRead(ctx, st.ID, func(tx *store.ReadTx) error {
 		so, err := tx.SignOff(ctx)
@@ -144,9 +159,13 @@ func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		c, err := review.Check(review.Apply(ai, cs), req.Change)
+		cur := review.Apply(ai, cs)
+		c, err := review.Check(cur, req.Change)
 		if err != nil {
 			return err
+		}
+		if rg != nil {
+			s.rescore(rg, cur, &c)
 		}
 		c.Reader = reader
 		if err := tx.AddCorrection(ctx, keyID(ctx), &c); err != nil {
@@ -166,6 +185,20 @@ func (s *Server) correct(w http.ResponseWriter, r *http.Request) {
 	slog.Info("read corrected", "study", st.ID, "site", last.Column, "action", last.Action,
 		"key", keyID(ctx))
 	writeJSON(w, http.StatusOK, rd)
+}
+
+// rescore grades a moved joint again at its new place and keeps the result in the correction;
+// when that fails the move stands without new grades (and the width is marked not measured).
+func (s *Server) rescore(rg *read.Radiograph, cur *report.Report, c *review.Correction) {
+	h, i := review.HandOf(cur, c.Column)
+	start := time.Now()
+	re, err := s.cfg.Scorer.Score.Rescore(rg, *h, h.Sites[i].Joint, *c.New.XPx, *c.New.YPx)
+	s.metrics.stage("rescore", time.Since(start))
+	if err != nil {
+		slog.Warn("rescore moved joint", "site", c.Column, "err", err)
+		return
+	}
+	c.New.Rescored = &re
 }
 
 // SignOffRequest names the reader who signs a read off.

@@ -2,15 +2,20 @@ package server
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
+	"rascore/read"
 	"rascore/report"
 	"rascore/review"
+	"rascore/score"
 	"rascore/store"
+	"rascore/svdh"
 )
 
 // TestReadAPI corrects a scored study over the API: bad changes are refused with 400, a good
@@ -85,6 +90,45 @@ func checkReadAPI(t *testing.T, e *testEnv) {
 		t.Errorf("patch.png: %v, want 96 × 96", err)
 	}
 
+	// A moved joint is graded and measured again where the reader put it, as the library
+	// grades it there.
+	var moved score.Site
+	for _, s := range rd.Report.Hands[0].Sites {
+		if s.Joint == svdh.MCP3 && s.Kind == svdh.JSN {
+			moved = s
+		}
+	}
+	x, y := moved.XPx+6, moved.YPx-4
+	code, b = post("/corrections", fmt.Sprintf(`{"reader":"Dr R","column":"%s",`+
+		`"action":"move","x_px":%g,"y_px":%g}`, moved.Column, x, y))
+	if code != http.StatusOK {
+		t.Fatalf("move: %d %s", code, b)
+	}
+	rg, err := read.Decode(bytes.NewReader(sampleFilm(t)), read.WithSalt(testSalt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMove, err := testScorer(t).Score.Rescore(rg, rd.Report.Hands[0], svdh.MCP3, x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd = decode[review.Read](t, b)
+	for _, w := range wantMove.Sites {
+		h, i := review.HandOf(rd.Report, w.Column)
+		got := h.Sites[i]
+		if got.Grade == nil || w.Grade == nil || got.Grade.Grade != w.Grade.Grade ||
+			math.Abs(got.Grade.Expected-w.Grade.Expected) > 1e-9 || got.XPx != x ||
+			got.Placement != 1 {
+			t.Errorf("moved %s: %+v at (%v, %v), want the library's %+v at (%v, %v)",
+				w.Column, got.Grade, got.XPx, got.YPx, w.Grade, x, y)
+		}
+	}
+	for _, w := range rd.Report.Hands[0].Widths {
+		if w.Joint == svdh.MCP3 && (wantMove.Width == nil || w != *wantMove.Width) {
+			t.Errorf("moved MCP 3 width %+v, want the library's %+v", w, wantMove.Width)
+		}
+	}
+
 	if code, b := post("/sign-off", `{"reader":"Dr R"}`); code != http.StatusOK {
 		t.Fatalf("sign-off: %d %s", code, b)
 	}
@@ -98,7 +142,7 @@ func checkReadAPI(t *testing.T, e *testEnv) {
 	}
 	_, b = e.do(t, "GET", "/v1/studies/"+id+"/audit", "", nil)
 	for _, line := range []string{`"action":"read.correct"`, `Dr R: ` + site.Column + ` grade`,
-		`"action":"read.sign-off"`} {
+		`Dr R: ` + moved.Column + ` move`, `scored there: `, `"action":"read.sign-off"`} {
 		if !strings.Contains(string(b), line) {
 			t.Errorf("audit trail lacks %q: %.400s", line, b)
 		}
