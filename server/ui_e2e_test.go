@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rascore/phantom"
+	"rascore/read"
 	"rascore/report"
 	"rascore/review"
 	"rascore/score"
@@ -69,9 +70,10 @@ func e2ePhantom(t *testing.T, seed uint64, hands int) ([]byte, *phantom.Truth) {
 // TestReaderUIEndToEnd drives the reader UI in headless Chromium against a server on
 // loopback: log in, drop a damaged phantom on the worklist, wait for its score, open the
 // viewer, correct two grades with the keyboard (one site picked on the film, one in the
-// table) to their phantom truth, check the totals shown, the audit trail and the exported
-// CSV against the AI's read plus the two corrections, sign off, and see a further
-// correction refused with 409.
+// table) to their phantom truth, move a joint with M and a click (graded again there as the
+// library grades it), check the totals shown, the audit trail and the exported CSV against
+// the AI's read plus the three corrections, sign off, and see a further correction refused
+// with 409.
 func TestReaderUIEndToEnd(t *testing.T) {
 	exe := chromium()
 	if exe == "" {
@@ -183,14 +185,51 @@ func TestReaderUIEndToEnd(t *testing.T) {
 			func(shown string) bool { return shown == wantTotals })
 	}
 
+	// Third correction: a joint moved by M and a click beside its mark is graded again there,
+	// as the library grades it at that place.
+	moved := e2eMoveSite(t, ai, first, second)
+	run("select the joint to move", chromedp.Click(
+		fmt.Sprintf(`td[data-column=%q]`, moved.Column)))
+	xy := value(t, ctx, "find the mark", chromedp.Evaluate[[2]float64](
+		fmt.Sprintf(`window.rascoreViewer.siteOnScreen(%q)`, moved.Column)))
+	run("move by key and click", chromedp.KeyEvent("m"),
+		chromedp.MouseClickXY(xy[0]+7, xy[1]-5))
+	rd := waitRead(t, e, studyID, 3)
+	mc := rd.Corrections[2]
+	if mc.Action != review.Move || mc.Column != moved.Column || mc.New.XPx == nil ||
+		*mc.New.XPx == moved.XPx || mc.New.Rescored == nil {
+		t.Fatalf("third correction %+v, want %s moved and scored again", mc, moved.Column)
+	}
+	rg, err := read.Decode(bytes.NewReader(film), read.WithSalt(testSalt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := review.HandOf(want, moved.Column)
+	lib, err := testScorer(t).Score.Rescore(rg, *h, moved.Joint, *mc.New.XPx, *mc.New.YPx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ls := range lib.Sites {
+		want = withGrade(t, want, ls.Column, ls.Grade.Grade)
+	}
+	wantTotals := fmt.Sprintf("%d %d %d", want.Totals.Total, want.Totals.Erosion,
+		want.Totals.JSN)
+	waitJS(t, ctx, `["#total-svdh", "#total-erosion", "#total-jsn"].map((s) =>
+		document.querySelector(s).textContent).join(" ")`,
+		func(shown string) bool { return shown == wantTotals })
+
 	run("audit trail", chromedp.Click(chromedp.CSS("#tab-audit")))
 	audit := waitJS(t, ctx, `[...document.querySelectorAll(
 		"#audit li.audit-read-correct .audit-detail")].map((li) => li.textContent)`,
-		func(lines []string) bool { return len(lines) == 2 })
+		func(lines []string) bool { return len(lines) == 3 })
+	if !strings.HasPrefix(audit[0], e2eReader+": "+moved.Column+" move (") ||
+		!strings.Contains(audit[0], "; scored there: ") {
+		t.Errorf("audit line 0 %q, want the move and what was scored there", audit[0])
+	}
 	for i, c := range []e2eSite{second, first} { // newest first
 		line := fmt.Sprintf("%s: %s grade %d → %d", e2eReader, c.Column, c.AI, c.Truth)
-		if audit[i] != line {
-			t.Errorf("audit line %d %q, want %q", i, audit[i], line)
+		if audit[i+1] != line {
+			t.Errorf("audit line %d %q, want %q", i+1, audit[i+1], line)
 		}
 	}
 	if shots != "" {
@@ -261,6 +300,43 @@ func e2ePick(t *testing.T, ai *report.Report, truth *phantom.Truth) (e2eSite, e2
 		t.Fatalf("want an erosion and a JSN site where the AI misses the truth; got %v", out)
 	}
 	return out[0], out[1]
+}
+
+// e2eMoveSite picks a graded site at a finger joint whose width is measured, on a joint other
+// than those of the two graded sites.
+func e2eMoveSite(t *testing.T, ai *report.Report, first, second e2eSite) score.Site {
+	t.Helper()
+	skip := map[svdh.Joint]bool{}
+	for _, c := range []string{first.Column, second.Column} {
+		h, i := review.HandOf(ai, c)
+		skip[h.Sites[i].Joint] = true
+	}
+	for _, j := range []svdh.Joint{svdh.MCP3, svdh.MCP4, svdh.PIP3, svdh.PIP4, svdh.MCP2} {
+		for _, s := range ai.Hands[0].Sites {
+			if s.Joint == j && !skip[j] && s.Grade != nil {
+				return s
+			}
+		}
+	}
+	t.Fatal("no joint to move")
+	return score.Site{}
+}
+
+// waitRead polls the study's read until it holds n corrections.
+func waitRead(t *testing.T, e *testEnv, studyID string, n int) *review.Read {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, b := e.do(t, "GET", "/v1/studies/"+studyID+"/read.json", "", nil)
+		rd := decode[review.Read](t, b)
+		if len(rd.Corrections) >= n {
+			return &rd
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("read has %d corrections after 20 s, want %d", len(rd.Corrections), n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // withGrade is the report with one site's grade set and its totals summed again, worked out
