@@ -5,7 +5,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -67,7 +66,7 @@ func (s *Scorer) Probe(data []byte) (read.Info, error) {
 
 // Check reads the file as Film would, pixels and all.
 func (s *Scorer) Check(data []byte) (*read.Radiograph, error) {
-	return read.Decode(bytes.NewReader(data), s.ReadOptions...)
+	return read.DecodeBytes(data, s.ReadOptions...)
 }
 
 // Film reads, scores and reports one file's bytes. On a failure after the bytes arrived the
@@ -75,7 +74,7 @@ func (s *Scorer) Check(data []byte) (*read.Radiograph, error) {
 func (s *Scorer) Film(data []byte) (*report.Report, *read.Radiograph, Timing, error) {
 	var tm Timing
 	start := time.Now()
-	rg, err := read.Decode(bytes.NewReader(data), s.ReadOptions...)
+	rg, err := read.DecodeBytes(data, s.ReadOptions...)
 	tm.Read = time.Since(start)
 	if err != nil {
 		return Failed(data), nil, tm, err

@@ -13,8 +13,9 @@ var (
 	ErrCorrupt = errors.New("corrupt")
 	// ErrTruncated: the file ends before its pixel data does.
 	ErrTruncated = errors.New("truncated")
-	// ErrTooLarge: the image would exceed the pixel limit; nothing was allocated for it.
-	ErrTooLarge = errors.New("image too large")
+	// ErrTooLarge: the input or its image would exceed the byte or pixel limit; nothing was
+	// allocated for the pixels.
+	ErrTooLarge = errors.New("too large")
 	// ErrNoPixels: a DICOM file without pixel data (a structured report, say).
 	ErrNoPixels = errors.New("no pixel data")
 )

@@ -141,17 +141,40 @@ func Decode(r io.Reader, opts ...Option) (*Radiograph, error) {
 	return decodeBytes(data, makeOptions(opts))
 }
 
-// ReadAll reads r to its end (a pipe, standard input), refusing to read past the byte limit.
+// DecodeBytes reads a radiograph from a file's bytes already in memory (not copied).
+func DecodeBytes(data []byte, opts ...Option) (*Radiograph, error) {
+	o := makeOptions(opts)
+	if int64(len(data)) > o.maxBytes {
+		return nil, fmt.Errorf("%w: input of %d bytes is over the limit of %d", ErrTooLarge,
+			len(data), o.maxBytes)
+	}
+	return decodeBytes(data, o)
+}
+
+// ReadAll reads r to its end (a pipe, standard input), refusing to read past the byte limit,
+// and refusing at once a stream whose first bytes are no image format, as ReadFile does.
 func ReadAll(r io.Reader, opts ...Option) ([]byte, error) {
 	o := makeOptions(opts)
-	data, err := io.ReadAll(io.LimitReader(r, o.maxBytes+1))
-	if err != nil {
+	head := make([]byte, 132)
+	n, err := io.ReadFull(r, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 		return nil, err
 	}
-	if int64(len(data)) > o.maxBytes {
+	if n == 0 {
+		return nil, fmt.Errorf("%w (empty input)", ErrUnknownFormat)
+	}
+	if !plausibleHead(head[:n]) {
+		return nil, ErrUnknownFormat
+	}
+	var buf bytes.Buffer
+	buf.Write(head[:n])
+	if _, err := buf.ReadFrom(io.LimitReader(r, o.maxBytes+1-int64(n))); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > o.maxBytes {
 		return nil, fmt.Errorf("%w: input over %d bytes", ErrTooLarge, o.maxBytes)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 func decodeBytes(data []byte, o options) (*Radiograph, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -113,9 +114,38 @@ func decodeBody(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return &httpError{http.StatusBadRequest, "request body: " + err.Error()}
+		return &httpError{http.StatusBadRequest, "request body: " + bodyError(err)}
+	}
+	if dec.Decode(&struct{}{}) != io.EOF {
+		return &httpError{http.StatusBadRequest, "request body: want one JSON object and " +
+			"nothing after it"}
 	}
 	return nil
+}
+
+// bodyError says what is wrong with a JSON body in the API's terms, not the decoder's.
+func bodyError(err error) string {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		field := te.Field[strings.LastIndex(te.Field, ".")+1:]
+		want := map[string]string{"float64": "a number", "int": "a whole number",
+			"string": "a string"}[te.Type.String()]
+		if want == "" {
+			want = "a " + te.Type.String()
+		}
+		return fmt.Sprintf("%s: want %s, not a JSON %s", field, want, te.Value)
+	case errors.As(err, &te):
+		return "want a JSON object"
+	case errors.As(err, &se):
+		return fmt.Sprintf("not valid JSON (at byte %d)", se.Offset)
+	case errors.Is(err, io.EOF):
+		return "empty"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "JSON ends early"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // CorrectionRequest is a reader's change to one site.

@@ -45,9 +45,18 @@ func checkReadAPI(t *testing.T, e *testEnv) {
 		`{"reader":"R","column":"XX","action":"grade","grade":1}`,
 		`{"reader":"R","column":"` + site.Column + `","action":"paint"}`,
 		`{"reader":"R","column":"` + site.Column + `","action":"grade","grade":1,"x":1}`,
+		`{"reader":"R","column":"` + site.Column + `","action":"grade","grade":1}{}`,
+		`{"reader":"R","column":"` + site.Column + `","action":"move","x_px":"8","y_px":9}`,
+		`{"reader":"R","column":"` + site.Column + `","action":"grade","grade":1.5}`,
+		`[]`, `{"reader":`, ``,
 	} {
-		if code, b := post("/corrections", body); code != http.StatusBadRequest {
+		code, b := post("/corrections", body)
+		if code != http.StatusBadRequest {
 			t.Errorf("%s: %d %s, want 400", body, code, b)
+		}
+		checkOneLineError(t, body, b)
+		if strings.Contains(string(b), "Go ") || strings.Contains(string(b), "json:") {
+			t.Errorf("%s: %s speaks of the decoder, not the API", body, b)
 		}
 	}
 	code, b = post("/corrections", `{"reader":"Dr R","column":"`+site.Column+

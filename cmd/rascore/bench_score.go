@@ -89,7 +89,7 @@ training/bench_scorer.py to compare ONNX Runtime with PyTorch on the same input.
 			var rep *report.Report
 			for range runs {
 				t0 := time.Now()
-				rg, err = read.Decode(bytes.NewReader(data), rf.options()...)
+				rg, err = read.DecodeBytes(data, rf.options()...)
 				if err != nil {
 					return err
 				}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -262,6 +261,6 @@ func readInput(path string, rf *readFlags) ([]byte, *read.Radiograph, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	rg, err := read.Decode(bytes.NewReader(data), rf.options()...)
+	rg, err := read.DecodeBytes(data, rf.options()...)
 	return data, rg, err
 }
