@@ -81,7 +81,9 @@ clinical use.`,
 				return err
 			}
 			fm.json, fm.csv = true, true // the reports are what a later run resumes from
-			if st, err := os.Stat(args[0]); err != nil || !st.IsDir() {
+			if st, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("%s: no such folder", args[0])
+			} else if err != nil || !st.IsDir() {
 				return fmt.Errorf("%s: not a folder", args[0])
 			}
 			if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -138,16 +140,19 @@ func (b *batchRun) run() error {
 	if b.manifest, err = readManifest(filepath.Join(b.out, "manifest.csv")); err != nil {
 		return err
 	}
-	paths, err := findImages(b.in, b.out)
+	paths, notes, err := findImages(b.in, b.out)
 	if err != nil {
 		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintln(b.stderr, n)
 	}
 	slog.Info("batch start", "inputs", len(paths), "workers", b.workers)
 	outcomes := b.process(paths)
 
 	entries := make([]manifestEntry, len(outcomes))
 	var failed, noHand []manifestEntry
-	scored, skipped := 0, 0
+	scored, skipped, scoredNoHand := 0, 0, 0
 	for i, o := range outcomes {
 		entries[i] = o.entry
 		switch {
@@ -157,6 +162,9 @@ func (b *batchRun) run() error {
 			skipped++
 		default:
 			scored++
+			if o.entry.status == statusNoHand {
+				scoredNoHand++
+			}
 		}
 		if o.entry.status == statusNoHand {
 			noHand = append(noHand, o.entry)
@@ -173,9 +181,13 @@ func (b *batchRun) run() error {
 		return err
 	}
 
-	fmt.Fprintf(b.stdout, "batch: %d files: %d scored, %d skipped (already in %s), "+
-		"%d with no hand, %d failed; %d patients in %s\n", len(paths), scored, skipped, b.out,
-		len(noHand), len(failed), patients, filepath.Join(b.out, "batch.csv"))
+	without := ""
+	if scoredNoHand > 0 {
+		without = fmt.Sprintf(" (%d without a hand)", scoredNoHand)
+	}
+	fmt.Fprintf(b.stdout, "batch: %d files: %d scored%s, %d skipped (already in %s), %d "+
+		"failed; %d patients in %s\n", len(paths), scored, without, skipped, b.out,
+		len(failed), patients, filepath.Join(b.out, "batch.csv"))
 	for _, e := range noHand {
 		fmt.Fprintf(b.stdout, "%s: film %s: %s\n", e.path, e.filmID, report.NoHandMessage)
 	}
@@ -408,14 +420,14 @@ var imageExts = map[string]bool{".dcm": true, ".dicom": true, ".png": true, ".jp
 // findImages lists the radiographs under root in lexical order, leaving out hidden files and
 // folders and the folder skip. Links to files are followed; anything else with an image's name
 // that is not a regular file (a dangling link, a pipe) is listed too, so that it is reported as
-// failed rather than passed over; links to folders are not followed.
-func findImages(root, skip string) ([]string, error) {
+// failed rather than passed over; links to folders are not followed, and notes say so.
+func findImages(root, skip string) (paths, notes []string, err error) {
 	skipAbs, _ := filepath.Abs(skip)
 	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		root += string(filepath.Separator) // walk the folder the link names
 	}
 	var out []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -432,7 +444,7 @@ func findImages(root, skip string) ([]string, error) {
 		ext := strings.ToLower(filepath.Ext(d.Name()))
 		if !d.Type().IsRegular() {
 			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-				slog.Warn("batch: link to a folder not followed", "path", path)
+				notes = append(notes, path+": a link to a folder, not followed")
 				return nil
 			}
 			if imageExts[ext] {
@@ -445,7 +457,7 @@ func findImages(root, skip string) ([]string, error) {
 		}
 		return nil
 	})
-	return out, err
+	return out, notes, err
 }
 
 // hasDICOMMagic says whether a file has "DICM" after the 128-byte DICOM preamble.

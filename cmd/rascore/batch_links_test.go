@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -31,9 +32,12 @@ func TestFindImagesFollowsLinks(t *testing.T) {
 	must(os.Symlink(base, filepath.Join(dir, "loop"))) // a link to a folder: not followed
 	link := filepath.Join(base, "link")
 	must(os.Symlink(dir, link))
-	got, err := findImages(link, filepath.Join(base, "out"))
+	got, notes, err := findImages(link, filepath.Join(base, "out"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(notes) != 1 || !strings.HasSuffix(notes[0], "loop: a link to a folder, not followed") {
+		t.Errorf("notes %q, want one saying the folder link was not followed", notes)
 	}
 	var names []string
 	for _, p := range got {

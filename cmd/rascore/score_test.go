@@ -349,7 +349,7 @@ func TestBatchNoHand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a film with no hand failed the batch: %v", err)
 	}
-	if !strings.Contains(stdout, "1 with no hand, 0 failed") ||
+	if !strings.Contains(stdout, "1 scored (1 without a hand), 0 skipped") ||
 		!strings.Contains(stdout, "empty.png: film ") ||
 		!strings.Contains(stdout, ": no hand found") {
 		t.Errorf("stdout %q, want the film listed as having no hand", stdout)
