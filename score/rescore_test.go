@@ -3,6 +3,7 @@ package score_test
 import (
 	"math"
 	"os"
+	"strings"
 	"testing"
 
 	"rascore/dataset"
@@ -43,6 +44,19 @@ func TestRescoreAtTheReadersPlace(t *testing.T) {
 			}
 			if th == nil {
 				t.Fatalf("film %d: a %s hand the truth does not have", i, h.Laterality)
+			}
+			// A joint moved off the hand, onto the background near the film's corner, is sent
+			// to review: no joint space there.
+			off, err := s.Rescore(img, h, svdh.MCP3, 100, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, site := range off.Sites {
+				if !site.NeedsReview || !strings.Contains(strings.Join(site.ReviewReasons, "; "),
+					"no joint space found here") {
+					t.Errorf("film %d: MCP 3 moved onto the background: %s review reasons %q "+
+						"(%+v, width %+v)", i, site.Column, site.ReviewReasons, site.Grade, off.Width)
+				}
 			}
 			grades := map[string]int{}
 			for _, site := range h.Sites {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"rascore/crop"
 	"rascore/locate"
@@ -345,8 +346,35 @@ func (s *Scorer) scoreHand(rg *read.Radiograph, lh *locate.Hand) (Hand, error) {
 			}
 		}
 		h.Widths = append(h.Widths, w)
+		flagMissingSpace(&h, w)
 	}
+	h.Totals = SiteTotals(h.Sites)
 	return h, nil
+}
+
+// flagMissingSpace sends a joint to review when its width was tried but no joint space was
+// found, although its JSN grade says one should be there (grade 2 or less): the patch is not
+// at a joint (a reader's misplaced move, a locator error) or the film is unusual there.
+func flagMissingSpace(h *Hand, w Width) {
+	if w.Available || !strings.HasPrefix(w.Reason, "bone margins found") {
+		return
+	}
+	jsn := -1
+	for _, s := range h.Sites {
+		if s.Joint == w.Joint && s.Kind == svdh.JSN && s.Grade != nil {
+			jsn = s.Grade.Grade
+		}
+	}
+	if jsn < 0 || jsn > 2 {
+		return
+	}
+	for i := range h.Sites {
+		if s := &h.Sites[i]; s.Joint == w.Joint && s.Grade != nil {
+			s.ReviewReasons = append(s.ReviewReasons, fmt.Sprintf("no joint space found "+
+				"here, though JSN is graded %d", jsn))
+			s.NeedsReview = true
+		}
+	}
 }
 
 func jointLabel(j svdh.Joint) string {
