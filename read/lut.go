@@ -41,7 +41,7 @@ func render(st *storedImage, h header, o options) (*Radiograph, error) {
 		rg.Notes = append(rg.Notes, "colour image converted to grey")
 		normaliseRange(values)
 	default:
-		values = modalityValues(st, h.ds)
+		values = modalityValues(st, h.ds, rg)
 		applyVOI(values, h.ds, rg)
 	}
 
@@ -77,17 +77,31 @@ func describe(rg *Radiograph, ds dicom.Dataset, o options) {
 	}{{tag.PixelSpacing, SpacingPixel}, {tag.ImagerPixelSpacing, SpacingImager}} {
 		// PixelSpacing is row spacing \ column spacing; 0\0 means not known.
 		ps := attrFloats(ds, src.t)
-		if len(ps) >= 2 && ps[0] > 0 && ps[1] > 0 && !math.IsInf(ps[0]+ps[1], 0) {
+		if len(ps) >= 2 && plausibleSpacing(ps[0]) && plausibleSpacing(ps[1]) {
 			rg.SpacingMM = [2]float64{ps[1], ps[0]}
 			rg.SpacingSource = src.source
 			return
 		}
+		if len(ps) > 0 && !(len(ps) >= 2 && ps[0] == 0 && ps[1] == 0) {
+			rg.Notes = append(rg.Notes, fmt.Sprintf("%s %v is no pixel size: ignored",
+				spacingName[src.t], ps))
+		}
 	}
 }
 
+var spacingName = map[tag.Tag]string{tag.PixelSpacing: "PixelSpacing",
+	tag.ImagerPixelSpacing: "ImagerPixelSpacing"}
+
+// plausibleSpacing says whether a pixel size in mm could be a radiograph's: 1 µm to 10 mm.
+func plausibleSpacing(mm float64) bool { return mm >= 0.001 && mm <= 10 }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
 // modalityValues applies the modality LUT: a LUT sequence if present, else rescale slope and
 // intercept (a negative slope is legal and flips the scale).
-func modalityValues(st *storedImage, ds dicom.Dataset) []float64 {
+// Unusable values (a zero, NaN or infinite slope, a NaN or infinite intercept) are ignored and
+// noted on rg.
+func modalityValues(st *storedImage, ds dicom.Dataset, rg *Radiograph) []float64 {
 	n := st.rows * st.cols
 	out := make([]float64, n)
 	if lut, ok := lutFromSequence(ds, tag.ModalityLUTSequence, st.signed); ok {
@@ -97,11 +111,20 @@ func modalityValues(st *storedImage, ds dicom.Dataset) []float64 {
 		return out
 	}
 	slope, intercept := 1.0, 0.0
-	if v := attrFloats(ds, tag.RescaleSlope); len(v) > 0 && v[0] != 0 && !math.IsNaN(v[0]) {
-		slope = v[0]
+	if v := attrFloats(ds, tag.RescaleSlope); len(v) > 0 {
+		if v[0] != 0 && finite(v[0]) {
+			slope = v[0]
+		} else {
+			rg.Notes = append(rg.Notes, fmt.Sprintf("RescaleSlope %g unusable: 1 used", v[0]))
+		}
 	}
-	if v := attrFloats(ds, tag.RescaleIntercept); len(v) > 0 && !math.IsNaN(v[0]) {
-		intercept = v[0]
+	if v := attrFloats(ds, tag.RescaleIntercept); len(v) > 0 {
+		if finite(v[0]) {
+			intercept = v[0]
+		} else {
+			rg.Notes = append(rg.Notes, fmt.Sprintf("RescaleIntercept %g unusable: 0 used",
+				v[0]))
+		}
 	}
 	for i := range out {
 		out[i] = float64(st.values[i])*slope + intercept
@@ -121,7 +144,11 @@ func applyVOI(values []float64, ds dicom.Dataset, rg *Radiograph) {
 		return
 	}
 	centres, widths := attrFloats(ds, tag.WindowCenter), attrFloats(ds, tag.WindowWidth)
-	if len(centres) > 0 && len(widths) > 0 && widths[0] >= 1 {
+	if len(centres) > 0 && len(widths) > 0 && (widths[0] < 1 || !finite(widths[0]) ||
+		!finite(centres[0])) {
+		rg.Notes = append(rg.Notes, fmt.Sprintf("window centre %g width %g unusable: the "+
+			"data's own range used", centres[0], widths[0]))
+	} else if len(centres) > 0 && len(widths) > 0 {
 		fn := strings.ToUpper(attrString(ds, tag.VOILUTFunction))
 		window(values, centres[0], widths[0], fn)
 		rg.Notes = append(rg.Notes, fmt.Sprintf("window centre %g width %g applied",

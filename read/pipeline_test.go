@@ -271,6 +271,33 @@ func TestPixelLimitRefusesBeforeAllocating(t *testing.T) {
 	}
 }
 
+// Unusable rescale, window and spacing values are ignored and the radiograph's notes say so;
+// the pixels are then those of a file without them.
+func TestUnusableValuesAreNoted(t *testing.T) {
+	plain := decodeT(t, synth{rows: 1, cols: 256, words: ramp(256, 1)}.build(t))
+	s := synth{rows: 1, cols: 256, words: ramp(256, 1), extra: []*dicom.Element{
+		mustElem(t, tag.RescaleSlope, []string{"0"}),
+		mustElem(t, tag.RescaleIntercept, []string{"NaN"}),
+		mustElem(t, tag.WindowCenter, []string{"100"}),
+		mustElem(t, tag.WindowWidth, []string{"0"}),
+		mustElem(t, tag.PixelSpacing, []string{"NaN", "NaN"}),
+	}}
+	rg := decodeT(t, s.build(t))
+	notes := strings.Join(rg.Notes, "; ")
+	for _, want := range []string{"RescaleSlope 0 unusable", "RescaleIntercept NaN unusable",
+		"width 0 unusable", "PixelSpacing [NaN NaN] is no pixel size"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes %q lack %q", notes, want)
+		}
+	}
+	for i := range plain.Pix {
+		if plain.Pix[i] != rg.Pix[i] {
+			t.Fatalf("pixel %d: %v, the file without those values gives %v", i, rg.Pix[i],
+				plain.Pix[i])
+		}
+	}
+}
+
 func TestSpacingSources(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -284,6 +311,10 @@ func TestSpacingSources(t *testing.T) {
 			nil, [2]float64{0.1, 0.15}, SpacingPixel},
 		{"zero pixel spacing is missing", []*dicom.Element{
 			mustElem(t, tag.PixelSpacing, []string{"0", "0"}),
+			mustElem(t, tag.ImagerPixelSpacing, []string{"0.2", "0.2"})},
+			nil, [2]float64{0.2, 0.2}, SpacingImager},
+		{"implausible pixel spacing is ignored", []*dicom.Element{
+			mustElem(t, tag.PixelSpacing, []string{"-1", "1e308"}),
 			mustElem(t, tag.ImagerPixelSpacing, []string{"0.2", "0.2"})},
 			nil, [2]float64{0.2, 0.2}, SpacingImager},
 		{"none", nil, nil, [2]float64{}, SpacingUnknown},
