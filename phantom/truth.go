@@ -101,6 +101,16 @@ type ErosionTruth struct {
 	OutlinePx [][2]float64 `json:"outline_px"`
 }
 
+// Hand gives the film's hand of that side, or nil when the film has none.
+func (t *Truth) Hand(side svdh.Side) *HandTruth {
+	for i := range t.Hands {
+		if t.Hands[i].Laterality == side {
+			return &t.Hands[i]
+		}
+	}
+	return nil
+}
+
 // MarshalIndent returns the truth as indented JSON with a final newline. Maps marshal with
 // sorted keys, so equal truths give equal bytes.
 func (t *Truth) MarshalIndent() ([]byte, error) {

@@ -36,12 +36,7 @@ func TestRescoreAtTheReadersPlace(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, h := range film.Hands {
-			var th *phantom.HandTruth
-			for k := range truth.Hands {
-				if truth.Hands[k].Laterality == h.Laterality {
-					th = &truth.Hands[k]
-				}
-			}
+			th := truth.Hand(h.Laterality)
 			if th == nil {
 				t.Fatalf("film %d: a %s hand the truth does not have", i, h.Laterality)
 			}

@@ -167,12 +167,7 @@ func TestScoreAgainstPhantomTruth(t *testing.T) {
 			t.Fatalf("film %d: %d hands, truth %d", i, len(film.Hands), len(truth.Hands))
 		}
 		for _, h := range film.Hands {
-			var th *phantom.HandTruth
-			for k := range truth.Hands {
-				if truth.Hands[k].Laterality == h.Laterality {
-					th = &truth.Hands[k]
-				}
-			}
+			th := truth.Hand(h.Laterality)
 			if th == nil {
 				t.Fatalf("film %d: a %s hand the truth does not have", i, h.Laterality)
 			}

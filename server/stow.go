@@ -13,8 +13,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/suyashkumar/dicom"
 	"github.com/suyashkumar/dicom/pkg/tag"
-
-	"rascore/store"
 )
 
 // STOW-RS failure reasons (PS3.18 table 10.5.3-1 and PS3.4 annex C).
@@ -122,17 +120,6 @@ func (s *Server) stowInstance(r *http.Request, data []byte, ctype, wantStudy str
 	ref["00081155"] = dicomAttr{VR: "UI", Value: []any{uids.sopInstance}}
 	if wantStudy != "" && uids.study != wantStudy {
 		return ref, failureMismatch
-	}
-	// A PACS that resends an instance (after a timeout, or a whole study again) gets the
-	// study the first copy made, not a second one to score and read.
-	if st, err := s.cfg.DB.StudyByInstance(r.Context(), uids.sopInstance,
-		sha256Hex(data)); err == nil {
-		slog.Info("stow: instance already stored", "study", st.ID)
-		ref["00081190"] = dicomAttr{VR: "UR", Value: []any{baseURL(r) + "/v1/studies/" + st.ID}}
-		return ref, 0
-	} else if !errors.Is(err, store.ErrNotFound) {
-		slog.Error("stow instance lookup", "err", err)
-		return ref, failureProcessing
 	}
 	st, err := s.admit(r.Context(), data, "application/dicom", "stow", uids.sopClass,
 		uids.sopInstance)

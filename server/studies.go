@@ -191,9 +191,22 @@ func readErr(err error) error {
 }
 
 // admit checks a film without decoding its pixels (read.Probe), keeps it and queues its job:
-// the study row, the job and the audit line are committed together.
+// the study row, the job and the audit line are committed together. A DICOM instance (given
+// by its SOP instance UID) already stored with the same bytes is not admitted again: its
+// study is returned, so a PACS resending it does not make a second study to score and read.
 func (s *Server) admit(ctx context.Context, data []byte, ctype, source, sopClass,
 	sopInstance string) (*store.Study, error) {
+	sha := sha256Hex(data)
+	if sopInstance != "" {
+		st, err := s.cfg.DB.StudyByInstance(ctx, sopInstance, sha)
+		if err == nil {
+			slog.Info("instance already stored", "study", st.ID, "source", source)
+			return &st, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("look up instance: %w", err)
+		}
+	}
 	select {
 	case s.checks <- struct{}{}:
 	case <-ctx.Done():
@@ -210,7 +223,6 @@ func (s *Server) admit(ctx context.Context, data []byte, ctype, source, sopClass
 		return nil, &httpError{http.StatusUnsupportedMediaType,
 			fmt.Sprintf("Content-Type %s but the file is %s", ctype, rg.Format)}
 	}
-	sha := sha256Hex(data)
 	st := &store.Study{ID: store.NewID(), Source: source, ContentType: ctype,
 		SizeBytes: int64(len(data)), SHA256: sha, FilmID: report.FilmID(sha),
 		PatientKey: rg.PatientKey, KeyID: keyID(ctx), SOPClass: sopClass,

@@ -122,6 +122,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 			sop_class_uid TEXT NOT NULL, sop_instance_uid TEXT NOT NULL,
 			job_id BIGINT NOT NULL DEFAULT 0)`,
 		`CREATE INDEX IF NOT EXISTS rascore_study_created ON rascore_study (created_ms)`,
+		`CREATE INDEX IF NOT EXISTS rascore_study_instance ON rascore_study (sop_instance_uid)`,
 		`CREATE TABLE IF NOT EXISTS rascore_result (
 			study_id TEXT PRIMARY KEY REFERENCES rascore_study (id), status TEXT NOT NULL,
 			error TEXT NOT NULL, report ` + blob + `, overlay ` + blob + `,

@@ -88,35 +88,29 @@ func scanStudy(sc interface{ Scan(...any) error }) (Study, error) {
 
 // GetStudy gives one study with its result's status.
 func (db *DB) GetStudy(ctx context.Context, id string) (Study, error) {
-	s, err := scanStudy(db.SQL.QueryRowContext(ctx, `SELECT `+studyColumns+`
-		FROM rascore_study s LEFT JOIN rascore_result r ON r.study_id = s.id
-		WHERE s.id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return s, fmt.Errorf("study %s: %w", id, ErrNotFound)
-	}
-	return s, err
+	return db.oneStudy(ctx, "study "+id, `s.id = $1`, id)
 }
 
 // StudyByInstance gives the earliest study made from a DICOM instance with this SOP instance
 // UID and these bytes (SHA-256), or ErrNotFound.
 func (db *DB) StudyByInstance(ctx context.Context, sopInstance, sha string) (Study, error) {
-	s, err := scanStudy(db.SQL.QueryRowContext(ctx, `SELECT `+studyColumns+`
-		FROM rascore_study s LEFT JOIN rascore_result r ON r.study_id = s.id
-		WHERE s.sop_instance_uid = $1 AND s.sha256 = $2 ORDER BY s.created_ms, s.id LIMIT 1`,
-		sopInstance, sha))
-	if errors.Is(err, sql.ErrNoRows) {
-		return s, fmt.Errorf("instance: %w", ErrNotFound)
-	}
-	return s, err
+	return db.oneStudy(ctx, "instance", `s.sop_instance_uid = $1 AND s.sha256 = $2
+		ORDER BY s.created_ms, s.id LIMIT 1`, sopInstance, sha)
 }
 
 // StudyByJob gives the study a job scores.
 func (db *DB) StudyByJob(ctx context.Context, jobID int64) (Study, error) {
+	return db.oneStudy(ctx, fmt.Sprintf("job %d", jobID), `s.job_id = $1`, jobID)
+}
+
+// oneStudy gives the first study the condition selects, with its result's status; what names
+// it in the ErrNotFound error.
+func (db *DB) oneStudy(ctx context.Context, what, where string, args ...any) (Study, error) {
 	s, err := scanStudy(db.SQL.QueryRowContext(ctx, `SELECT `+studyColumns+`
 		FROM rascore_study s LEFT JOIN rascore_result r ON r.study_id = s.id
-		WHERE s.job_id = $1`, jobID))
+		WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return s, fmt.Errorf("job %d: %w", jobID, ErrNotFound)
+		return s, fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
 	return s, err
 }
