@@ -108,28 +108,7 @@ func ReadFile(path string, opts ...Option) ([]byte, error) {
 		return nil, fmt.Errorf("%w: file of %d bytes is over the limit of %d", ErrTooLarge,
 			st.Size(), o.maxBytes)
 	}
-	// Look at the head first, so a large file of another kind is not read whole.
-	head := make([]byte, 132)
-	n, err := io.ReadFull(f, head)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, err
-	}
-	if !plausibleHead(head[:n]) {
-		return nil, ErrUnknownFormat
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	// One buffer of the size the file had when looked at (it may still grow or shrink).
-	var buf bytes.Buffer
-	buf.Grow(int(st.Size()) + bytes.MinRead)
-	if _, err := buf.ReadFrom(io.LimitReader(f, o.maxBytes+1)); err != nil {
-		return nil, err
-	}
-	if int64(buf.Len()) > o.maxBytes {
-		return nil, fmt.Errorf("%w: input over %d bytes", ErrTooLarge, o.maxBytes)
-	}
-	return buf.Bytes(), nil
+	return readHeadFirst(f, o, st.Size())
 }
 
 // Decode reads a radiograph from r, whose format it recognises from the bytes themselves.
@@ -154,7 +133,13 @@ func DecodeBytes(data []byte, opts ...Option) (*Radiograph, error) {
 // ReadAll reads r to its end (a pipe, standard input), refusing to read past the byte limit,
 // and refusing at once a stream whose first bytes are no image format, as ReadFile does.
 func ReadAll(r io.Reader, opts ...Option) ([]byte, error) {
-	o := makeOptions(opts)
+	return readHeadFirst(r, makeOptions(opts), 0)
+}
+
+// readHeadFirst reads r to its end within the byte limit, looking at its head first so that a
+// large input of another kind is not read whole. sizeHint (a file's size, 0 if unknown) sizes
+// the buffer once.
+func readHeadFirst(r io.Reader, o options, sizeHint int64) ([]byte, error) {
 	head := make([]byte, 132)
 	n, err := io.ReadFull(r, head)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -167,6 +152,7 @@ func ReadAll(r io.Reader, opts ...Option) ([]byte, error) {
 		return nil, ErrUnknownFormat
 	}
 	var buf bytes.Buffer
+	buf.Grow(int(sizeHint) + bytes.MinRead)
 	buf.Write(head[:n])
 	if _, err := buf.ReadFrom(io.LimitReader(r, o.maxBytes+1-int64(n))); err != nil {
 		return nil, err
