@@ -324,7 +324,6 @@ func (s *Scorer) scoreHand(rg *read.Radiograph, lh *locate.Hand) (Hand, error) {
 		out.NeedsReview = len(out.ReviewReasons) > 0
 		h.Sites = append(h.Sites, out)
 	}
-	h.Totals = SiteTotals(h.Sites)
 
 	for _, j := range widthJoints {
 		w := Width{Joint: j, Label: jointLabel(j)}
